@@ -1,0 +1,23 @@
+import mongoose, { type Connection } from 'mongoose';
+
+/**
+ * Opens one mongoose connection for this process. Commands are never buffered while
+ * disconnected: a request during an outage fails fast instead of hanging.
+ */
+export async function connectMongo(uri: string, { timeoutMs = 10_000 }: { timeoutMs?: number } = {}): Promise<Connection> {
+  const connection = mongoose.createConnection(uri, {
+    serverSelectionTimeoutMS: timeoutMs,
+    bufferCommands: false,
+    autoIndex: true,
+    maxPoolSize: 20,
+  });
+  await connection.asPromise();
+  return connection;
+}
+
+/** True when the server answers a ping right now. */
+export async function mongoReady(connection: Connection): Promise<boolean> {
+  if (connection.readyState !== 1 || !connection.db) return false;
+  const reply = await connection.db.admin().command({ ping: 1 });
+  return reply.ok === 1;
+}

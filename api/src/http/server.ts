@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { AppError, errorBody, errorCodes, type ErrorCode } from '../lib/errors.ts';
+import type { Logger } from '../lib/logger.ts';
+
+/** The Fastify instance type used across Switchboard, with zod schemas on routes. */
+export type HttpServer = FastifyInstance<
+  import('node:http').Server,
+  import('node:http').IncomingMessage,
+  import('node:http').ServerResponse,
+  Logger,
+  ZodTypeProvider
+>;
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/** Options for {@link createHttpServer}. */
+export interface HttpServerOptions {
+  logger: Logger;
+  bodyLimit: number;
+  /** Trust X-Forwarded-* from a reverse proxy (production behind a load balancer). */
+  trustProxy?: boolean;
+  /** Lets the process entry put a path router in front of Fastify (see infra/src/server). */
+  serverFactory?: (handler: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void) => import('node:http').Server;
+}
+
+/**
+ * The process's HTTP server: request ids (an incoming X-Request-Id is kept when sane),
+ * zod validation, and the one error shape `{error:{code,message,details,request_id}}`
+ * for every failure, including 404s and malformed JSON.
+ */
+export function createHttpServer({ logger, bodyLimit, trustProxy = false, serverFactory }: HttpServerOptions): HttpServer {
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit,
+    trustProxy,
+    ...(serverFactory ? { serverFactory } : {}),
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false } },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  app.setErrorHandler((error: FastifyError | AppError | Error, request, reply) => {
+    if (error instanceof AppError) {
+      if (error.isReportable) request.log.error({ err: error }, error.message);
+      return reply.status(error.status).send(errorBody(error.code, error.message, request.id, error.details));
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const details = error.validation.map((v) => ({ path: v.instancePath || '/', message: v.message, where: error.validationContext }));
+      return reply.status(400).send(errorBody('validation_failed', 'The request is not valid.', request.id, details));
+    }
+    const fastifyError = error as FastifyError;
+    const status = fastifyError.statusCode ?? 500;
+    if (status >= 500) {
+      request.log.error({ err: error }, 'unhandled error');
+      return reply.status(500).send(errorBody('internal', 'Something went wrong on our side.', request.id));
+    }
+    const code: ErrorCode =
+      status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : status === 429 ? 'rate_limited' : status === 404 ? 'not_found' : 'bad_request';
+    return reply.status(errorCodes[code].status === status ? status : 400).send(errorBody(code, fastifyError.message, request.id));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send(errorBody('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`, request.id));
+  });
+
+  return app as unknown as HttpServer;
+}

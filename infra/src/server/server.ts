@@ -1,0 +1,148 @@
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { apiEnvSchema } from '@switchboard/api/env';
+import { connectMongo, mongoReady } from '@switchboard/api/db/connection';
+import { registerHealthRoutes, type HealthState } from '@switchboard/api/health/health.routes';
+import { parseEnv } from '@switchboard/api/lib/config';
+import type { Logger } from '@switchboard/api/lib/logger';
+import { createHttpServer, type HttpServer } from '@switchboard/api/http/server';
+import { realtimeEnvSchema } from '@switchboard/realtime/env';
+import { startHub, type Hub } from '@switchboard/realtime/hub';
+import { meiliReady, searchEnvSchema } from '@switchboard/search';
+import { workersEnvSchema } from '@switchboard/workers/env';
+import { QueueRegistry } from '@switchboard/workers/queues/registry';
+import { createProxyServer } from 'http-proxy-3';
+import type { Connection } from 'mongoose';
+import { processEnvSchema, type ServiceName } from './env.ts';
+import { loadWebHandler, type NodeHandler } from './web.ts';
+
+/** A started process: what it serves and how to stop it. */
+export interface RunningServer {
+  url: string;
+  port: number;
+  hubPort?: number;
+  services: ServiceName[];
+  /** Graceful shutdown: not ready, hub tells clients to reconnect, drain HTTP, close pools. */
+  close(): Promise<void>;
+}
+
+/** Options for {@link startServer}. */
+export interface StartOptions {
+  services: ServiceName[];
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+}
+
+/**
+ * Composes the chosen services into one process behind one HTTP port. Configuration is
+ * validated for exactly the services that run, before anything starts.
+ */
+export async function startServer({ services, env, logger }: StartOptions): Promise<RunningServer> {
+  const has = (name: ServiceName) => services.includes(name);
+  const processEnv = parseEnv(processEnvSchema, env);
+  const needsMongo = has('api') || has('realtime') || has('workers');
+  const apiEnv = needsMongo ? parseEnv(apiEnvSchema, env) : undefined;
+  const realtimeEnv = has('realtime') ? parseEnv(realtimeEnvSchema, env) : undefined;
+  const workersEnv = has('workers') ? parseEnv(workersEnvSchema, env) : undefined;
+  const searchEnv = parseEnv(searchEnvSchema, env);
+
+  const health: HealthState = { checks: [], draining: false };
+  let mongo: Connection | undefined;
+  let hub: Hub | undefined;
+  let registry: QueueRegistry | undefined;
+  let app: HttpServer | undefined;
+  let proxy: ReturnType<typeof createProxyServer> | undefined;
+  const upgraded = new Set<Duplex>();
+
+  /** Shutdown order: stop being ready, move sockets away, drain HTTP, then close pools. */
+  const closeAll = async () => {
+    health.draining = true;
+    const step = async (name: string, fn: () => Promise<unknown> | unknown) => {
+      try {
+        await fn();
+      } catch (error) {
+        logger.warn({ err: error }, `shutdown: closing ${name} failed`);
+      }
+    };
+    if (hub) await step('hub', () => hub!.close());
+    for (const socket of upgraded) socket.destroy();
+    if (app) await step('http', () => app!.close());
+    if (proxy) await step('proxy', () => proxy!.close());
+    if (registry) await step('queues', () => registry!.close());
+    if (mongo) await step('mongodb', () => mongo!.close());
+  };
+
+  try {
+    const webHandler: NodeHandler | undefined = has('web') ? await loadWebHandler() : undefined;
+
+    if (apiEnv) {
+      const connection = (mongo = await connectMongo(apiEnv.MONGODB_URI));
+      health.checks.push({ name: 'mongodb', check: () => mongoReady(connection) });
+    }
+
+    if (realtimeEnv) {
+      const started = (hub = await startHub({ env: realtimeEnv, logger: logger.child({ service: 'realtime' }) }));
+      health.checks.push({ name: 'redis', check: () => started.redisReady() });
+    }
+
+    if (workersEnv) {
+      const queues = (registry = new QueueRegistry(workersEnv.REDIS_URL, workersEnv.QUEUE_PREFIX, logger.child({ service: 'workers' })));
+      if (!realtimeEnv) health.checks.push({ name: 'redis', check: () => queues.ready() });
+    }
+
+    if (searchEnv.MEILI_URL) {
+      const url = searchEnv.MEILI_URL;
+      health.checks.push({ name: 'meilisearch', check: () => meiliReady(url) });
+    }
+
+    if (hub) {
+      proxy = createProxyServer({ target: `http://127.0.0.1:${hub.port}`, ws: true, xfwd: true });
+      proxy.on('error', (error, _req, res) => {
+        logger.warn({ err: error }, 'hub proxy error');
+        if (res && 'writeHead' in res && !res.headersSent) {
+          res.writeHead(502, { 'content-type': 'application/json' }).end('{"error":{"code":"unavailable","message":"realtime hub unreachable"}}');
+        } else if (res && 'destroy' in res) {
+          res.destroy();
+        }
+      });
+    }
+    const hubProxy = proxy;
+
+    app = createHttpServer({
+      logger,
+      bodyLimit: apiEnv?.API_BODY_LIMIT_BYTES ?? 1024 * 1024,
+      trustProxy: processEnv.TRUST_PROXY,
+      // One port, routed by path before Fastify parses anything, so proxied and
+      // SvelteKit requests keep their bodies untouched.
+      serverFactory: (fastifyHandler) => {
+        const server = http.createServer((req, res) => {
+          const url = req.url ?? '/';
+          if (hubProxy && url.startsWith('/socket.io/')) return hubProxy.web(req, res);
+          if (!webHandler || url.startsWith('/api/') || url.startsWith('/health/')) return fastifyHandler(req, res);
+          return webHandler(req, res, () => fastifyHandler(req, res));
+        });
+        server.on('upgrade', (req, socket, head) => {
+          if (hubProxy && (req.url ?? '').startsWith('/socket.io/')) {
+            upgraded.add(socket);
+            socket.once('close', () => upgraded.delete(socket));
+            return hubProxy.ws(req, socket, head);
+          }
+          socket.destroy();
+        });
+        return server;
+      },
+    });
+    registerHealthRoutes(app, health);
+    await app.listen({ port: processEnv.PORT, host: processEnv.HOST });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : processEnv.PORT;
+    const url = `http://${processEnv.HOST === '0.0.0.0' ? 'localhost' : processEnv.HOST}:${port}`;
+    logger.info({ services, url, hubPort: hub?.port }, `switchboard listening on ${url} (services: ${services.join(', ')})`);
+
+    let closing: Promise<void> | undefined;
+    return { url, port, hubPort: hub?.port, services, close: () => (closing ??= closeAll()) };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

@@ -1,0 +1,1 @@
+export { searchEnvSchema, meiliReady, type SearchEnv } from './env.ts';

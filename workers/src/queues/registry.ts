@@ -1,0 +1,99 @@
+import type { Logger } from '@switchboard/api/lib/logger';
+import Bull from 'bull';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { z } from 'zod';
+import type { JobDefinition, PayloadOf } from './definition.ts';
+
+/** Runs one job; throw to fail (bull retries per the definition). */
+export type JobHandler<D extends JobDefinition> = (payload: PayloadOf<D>, job: Bull.Job) => Promise<unknown>;
+
+/** Enqueue options; `jobId` makes an enqueue idempotent (same id = same job). */
+export interface EnqueueOptions {
+  jobId?: string;
+  delayMs?: number;
+}
+
+/**
+ * The queues of this deployment. Processes that only enqueue (api, hub) create it
+ * without handlers; worker processes register handlers and start processing.
+ */
+export class QueueRegistry {
+  private readonly queues = new Map<string, Bull.Queue>();
+  private client?: Redis;
+  private subscriber?: Redis;
+  private readonly extra: Redis[] = [];
+
+  constructor(
+    private readonly redisUrl: string,
+    private readonly prefix: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Bull shares one client and one subscriber; blocking clients are per queue. */
+  private createClient = (type: 'client' | 'subscriber' | 'bclient', options?: RedisOptions): Redis => {
+    const base: RedisOptions = { ...options, maxRetriesPerRequest: null, enableReadyCheck: false };
+    if (type === 'client') return (this.client ??= new Redis(this.redisUrl, base));
+    if (type === 'subscriber') return (this.subscriber ??= new Redis(this.redisUrl, base));
+    const blocking = new Redis(this.redisUrl, base);
+    this.extra.push(blocking);
+    return blocking;
+  };
+
+  /** The bull queue of a definition (created on first use). */
+  queue(definition: JobDefinition): Bull.Queue {
+    let queue = this.queues.get(definition.name);
+    if (!queue) {
+      queue = new Bull(definition.name, {
+        prefix: this.prefix,
+        createClient: this.createClient,
+        defaultJobOptions: {
+          attempts: definition.attempts,
+          backoff: { type: definition.backoff.type, delay: definition.backoff.delayMs },
+          removeOnComplete: definition.keepCompleted ?? 1000,
+          removeOnFail: false,
+        },
+      });
+      queue.on('error', (error) => this.logger.error({ err: error, queue: definition.name }, 'queue error'));
+      this.queues.set(definition.name, queue);
+    }
+    return queue;
+  }
+
+  /** Validates the payload and adds a job. */
+  async enqueue<D extends JobDefinition>(definition: D, payload: z.input<D['payload']>, options: EnqueueOptions = {}): Promise<Bull.Job> {
+    const data = definition.payload.parse(payload);
+    return this.queue(definition).add({ v: definition.version, data }, { jobId: options.jobId, delay: options.delayMs });
+  }
+
+  /** Starts processing a job type in this process. */
+  process<D extends JobDefinition>(definition: D, handler: JobHandler<D>): void {
+    const queue = this.queue(definition);
+    void queue.process(definition.concurrency, async (job: Bull.Job<{ v: number; data: unknown }>) => {
+      if (job.data.v !== definition.version) {
+        throw new Error(`job ${definition.name}#${job.id} has payload version ${job.data.v}, this worker handles ${definition.version}`);
+      }
+      const payload = definition.payload.parse(job.data.data) as PayloadOf<D>;
+      return handler(payload, job);
+    });
+    queue.on('failed', (job, error) =>
+      this.logger.warn({ queue: definition.name, jobId: job.id, attempt: job.attemptsMade, err: error }, 'job failed'),
+    );
+  }
+
+  /** All queues created so far (for the dashboard and shutdown). */
+  all(): Bull.Queue[] {
+    return [...this.queues.values()];
+  }
+
+  /** True when the shared Redis client answers. */
+  async ready(): Promise<boolean> {
+    const client = this.createClient('client');
+    return (await client.ping()) === 'PONG';
+  }
+
+  /** Lets active jobs finish (up to the caller's deadline), then closes every connection. */
+  async close(): Promise<void> {
+    await Promise.all(this.all().map((queue) => queue.close()));
+    for (const redis of [this.client, this.subscriber, ...this.extra]) redis?.disconnect();
+  }
+}
