@@ -15,10 +15,18 @@ export const apiEnvSchema = z.object({
     description: 'Whether anyone may create a tenant with POST /api/v1/tenants.',
     example: 'false',
   }),
-  API_BODY_LIMIT_BYTES: envVar(z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024), {
-    description: 'Largest JSON request body accepted, in bytes (uploads have their own limit).',
-    example: '1048576',
-  }),
+  API_BODY_LIMIT_BYTES: envVar(
+    z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(50 * 1024 * 1024)
+      .default(1024 * 1024),
+    {
+      description: 'Largest JSON request body accepted, in bytes (uploads have their own limit).',
+      example: '1048576',
+    },
+  ),
 });
 
 /** Validated API settings. */

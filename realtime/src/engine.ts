@@ -2,7 +2,10 @@ import http from 'node:http';
 import { createRequire } from 'node:module';
 import type { Server } from 'socket.io';
 
-type Uws = typeof import('uWebSockets.js');
+import type * as UwsModule from 'uWebSockets.js';
+import type { us_listen_socket, us_socket } from 'uWebSockets.js';
+
+type Uws = typeof UwsModule;
 
 /** Which transport carries the hub's sockets. */
 export type EngineName = 'uws' | 'node';
@@ -45,7 +48,7 @@ export function createEngine(io: Server, preference: 'auto' | 'uws' | 'node'): H
 function uwsEngine(io: Server, uws: Uws, reason: string): HubEngine {
   const app = uws.App();
   io.attachApp(app);
-  let listenSocket: import('uWebSockets.js').us_listen_socket | undefined;
+  let listenSocket: us_listen_socket | undefined;
   return {
     name: 'uws',
     reason,
@@ -54,7 +57,7 @@ function uwsEngine(io: Server, uws: Uws, reason: string): HubEngine {
         app.listen(host, port, (token) => {
           if (!token) return reject(new Error(`hub could not listen on ${host}:${port} (port in use?)`));
           listenSocket = token;
-          resolve(uws.us_socket_local_port(token as unknown as import('uWebSockets.js').us_socket));
+          resolve(uws.us_socket_local_port(token as unknown as us_socket));
         });
       }),
     close: async () => {

@@ -12,7 +12,8 @@ export const realtimeEnvSchema = z.object({
     example: '3001',
   }),
   HUB_ENGINE: envVar(z.enum(['auto', 'uws', 'node']).default('auto'), {
-    description: 'Transport engine: uWebSockets.js (`uws`), the plain Node HTTP server (`node`), or `auto` (uws when the native module loads).',
+    description:
+      'Transport engine: uWebSockets.js (`uws`), the plain Node HTTP server (`node`), or `auto` (uws when the native module loads).',
     example: 'auto',
   }),
 });

@@ -7,10 +7,16 @@ export const workersEnvSchema = z.object({
     description: 'Redis holding the bull queues. `npm start` provisions one when unset.',
     example: 'redis://127.0.0.1:6379',
   }),
-  QUEUE_PREFIX: envVar(z.string().regex(/^[a-z0-9_-]{1,32}$/).default('switchboard'), {
-    description: 'Key prefix of every bull queue in Redis (lets several deployments share one Redis).',
-    example: 'switchboard',
-  }),
+  QUEUE_PREFIX: envVar(
+    z
+      .string()
+      .regex(/^[a-z0-9_-]{1,32}$/)
+      .default('switchboard'),
+    {
+      description: 'Key prefix of every bull queue in Redis (lets several deployments share one Redis).',
+      example: 'switchboard',
+    },
+  ),
 });
 
 /** Validated worker settings. */

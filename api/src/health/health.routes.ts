@@ -20,7 +20,9 @@ async function run(check: ReadinessCheck): Promise<{ name: string; ok: boolean; 
   try {
     const ok = await Promise.race([
       check.check(),
-      new Promise<boolean>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS).unref()),
+      new Promise<boolean>((_, reject) =>
+        setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS).unref(),
+      ),
     ]);
     return { name: check.name, ok, ms: Math.round(performance.now() - started) };
   } catch (error) {

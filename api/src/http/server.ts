@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  hasZodFastifySchemaValidationErrors,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import { AppError, errorBody, errorCodes, type ErrorCode } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 
 /** The Fastify instance type used across Switchboard, with zod schemas on routes. */
-export type HttpServer = FastifyInstance<
-  import('node:http').Server,
-  import('node:http').IncomingMessage,
-  import('node:http').ServerResponse,
-  Logger,
-  ZodTypeProvider
->;
+export type HttpServer = FastifyInstance<Server, IncomingMessage, ServerResponse, Logger, ZodTypeProvider>;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
@@ -22,7 +22,7 @@ export interface HttpServerOptions {
   /** Trust X-Forwarded-* from a reverse proxy (production behind a load balancer). */
   trustProxy?: boolean;
   /** Lets the process entry put a path router in front of Fastify (see infra/src/server). */
-  serverFactory?: (handler: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void) => import('node:http').Server;
+  serverFactory?: (handler: (req: IncomingMessage, res: ServerResponse) => void) => Server;
 }
 
 /**
@@ -69,7 +69,15 @@ export function createHttpServer({ logger, bodyLimit, trustProxy = false, server
       return reply.status(500).send(errorBody('internal', 'Something went wrong on our side.', request.id));
     }
     const code: ErrorCode =
-      status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : status === 429 ? 'rate_limited' : status === 404 ? 'not_found' : 'bad_request';
+      status === 413
+        ? 'payload_too_large'
+        : status === 415
+          ? 'unsupported_media_type'
+          : status === 429
+            ? 'rate_limited'
+            : status === 404
+              ? 'not_found'
+              : 'bad_request';
     return reply.status(errorCodes[code].status === status ? status : 400).send(errorBody(code, fastifyError.message, request.id));
   });
 

@@ -31,7 +31,10 @@ function metaOf(schema: z.ZodType): EnvVarMeta | undefined {
  * Validates `env` against an object schema of variables. Empty strings count as unset,
  * so `FOO=` in a shell behaves like no FOO at all.
  */
-export function parseEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv | Record<string, string | undefined> = process.env): z.output<S> {
+export function parseEnv<S extends z.ZodObject>(
+  schema: S,
+  env: NodeJS.ProcessEnv | Record<string, string | undefined> = process.env,
+): z.output<S> {
   const input: Record<string, string | undefined> = {};
   for (const key of Object.keys(schema.shape)) {
     const value = env[key];
@@ -60,10 +63,7 @@ export function describeEnv(schema: z.ZodObject): Array<{ name: string } & EnvVa
 /** Reusable field types. */
 export const envTypes = {
   port: () => z.coerce.number().int().min(1).max(65535),
-  bool: () =>
-    z
-      .enum(['true', 'false', '1', '0', 'yes', 'no'])
-      .transform((v) => v === 'true' || v === '1' || v === 'yes'),
+  bool: () => z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes'),
   url: (protocols: string[]) =>
     z.string().refine(
       (value) => {

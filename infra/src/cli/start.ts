@@ -38,8 +38,12 @@ try {
   claimRun();
   const port = Number(process.env.PORT ?? 3000);
   const hubPort = Number(process.env.HUB_PORT ?? 3001);
-  for (const [name, value] of [['PORT', port], ['HUB_PORT', hubPort]] as const) {
-    if (!(await isPortFree(value))) throw new ProvisionError(`port ${value} (${name}) is already in use`, `stop what listens there or run with ${name}=<another port>`);
+  for (const [name, value] of [
+    ['PORT', port],
+    ['HUB_PORT', hubPort],
+  ] as const) {
+    if (!(await isPortFree(value)))
+      throw new ProvisionError(`port ${value} (${name}) is already in use`, `stop what listens there or run with ${name}=<another port>`);
   }
   services = await timed('local services ready', () => provision({ profile: 'dev', log: step }));
   step(`MongoDB-compatible server: ${services.mongoKind} at ${services.mongoBaseUri}; Redis at ${services.redisUrl}`);

@@ -49,7 +49,9 @@ export function parseServices(value: string): ServiceName[] {
     .filter(Boolean);
   const unknown = names.filter((n) => !(SERVICE_NAMES as readonly string[]).includes(n));
   if (unknown.length > 0 || names.length === 0) {
-    throw new Error(`--services: unknown service ${unknown.join(', ') || '(none given)'}; choose from ${SERVICE_NAMES.join(', ')}, e.g. --services=api,realtime`);
+    throw new Error(
+      `--services: unknown service ${unknown.join(', ') || '(none given)'}; choose from ${SERVICE_NAMES.join(', ')}, e.g. --services=api,realtime`,
+    );
   }
   return [...new Set(names)] as ServiceName[];
 }

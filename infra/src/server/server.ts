@@ -100,7 +100,9 @@ export async function startServer({ services, env, logger }: StartOptions): Prom
       proxy.on('error', (error, _req, res) => {
         logger.warn({ err: error }, 'hub proxy error');
         if (res && 'writeHead' in res && !res.headersSent) {
-          res.writeHead(502, { 'content-type': 'application/json' }).end('{"error":{"code":"unavailable","message":"realtime hub unreachable"}}');
+          res
+            .writeHead(502, { 'content-type': 'application/json' })
+            .end('{"error":{"code":"unavailable","message":"realtime hub unreachable"}}');
         } else if (res && 'destroy' in res) {
           res.destroy();
         }

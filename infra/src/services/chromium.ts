@@ -12,7 +12,8 @@ export function ensureChromium(log: (line: string) => void, env: NodeJS.ProcessE
   const wanted = env.CHROMIUM_PATH || DEFAULT_CHROMIUM;
   const found = which(wanted) ?? which('chromium');
   if (found) return found;
-  if (env.CHROMIUM_PATH) throw new ProvisionError(`CHROMIUM_PATH ${env.CHROMIUM_PATH} does not exist`, 'point CHROMIUM_PATH at a Chromium binary or unset it');
+  if (env.CHROMIUM_PATH)
+    throw new ProvisionError(`CHROMIUM_PATH ${env.CHROMIUM_PATH} does not exist`, 'point CHROMIUM_PATH at a Chromium binary or unset it');
   aptInstall(['chromium', 'fonts-liberation'], log);
   const installed = which(DEFAULT_CHROMIUM);
   if (!installed) throw new ProvisionError('chromium still missing after apt-get install', 'run: sudo apt-get install -y chromium');

@@ -13,5 +13,9 @@ export async function checkMeili(url: string, timeoutMs = 15_000): Promise<void>
     },
     { timeoutMs, intervalMs: 250 },
   );
-  if (!result.ok) throw new ProvisionError(`MEILI_URL ${url} does not answer /health (${result.lastError})`, 'start Meilisearch there, or unset MEILI_URL to use the embedded search engine');
+  if (!result.ok)
+    throw new ProvisionError(
+      `MEILI_URL ${url} does not answer /health (${result.lastError})`,
+      'start Meilisearch there, or unset MEILI_URL to use the embedded search engine',
+    );
 }

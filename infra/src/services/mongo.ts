@@ -73,12 +73,19 @@ export function baseOf(uri: string): string {
 export async function ensureMongo(options: MongoOptions): Promise<MongoService> {
   if (options.uri) {
     const ok = await waitUntil(() => pingMongo(options.uri!), { timeoutMs: options.timeoutMs ?? 15_000, intervalMs: 250 });
-    if (!ok.ok) throw new ProvisionError(`MONGODB_URI does not answer (${ok.lastError})`, 'start that server, fix MONGODB_URI, or unset it to let Switchboard start its own');
+    if (!ok.ok)
+      throw new ProvisionError(
+        `MONGODB_URI does not answer (${ok.lastError})`,
+        'start that server, fix MONGODB_URI, or unset it to let Switchboard start its own',
+      );
     return { baseUri: baseOf(options.uri), kind: 'external', stop: async () => undefined };
   }
   fs.mkdirSync(options.dataDir, { recursive: true });
   if (!(await isPortFree(options.port))) {
-    throw new ProvisionError(`port ${options.port} (MongoDB) is already in use`, `stop what listens there (ss -ltnp 'sport = :${options.port}') or set MONGODB_URI`);
+    throw new ProvisionError(
+      `port ${options.port} (MongoDB) is already in use`,
+      `stop what listens there (ss -ltnp 'sport = :${options.port}') or set MONGODB_URI`,
+    );
   }
   const baseUri = `mongodb://127.0.0.1:${options.port}`;
   const logFile = path.join(options.dataDir, 'mongo.log');
@@ -89,7 +96,9 @@ export async function ensureMongo(options: MongoOptions): Promise<MongoService> 
     const mongod = server.path;
     const dbPath = path.join(options.dataDir, 'mongod');
     fs.mkdirSync(dbPath, { recursive: true });
-    proc = startProcess('mongod', mongod, ['--dbpath', dbPath, '--port', String(options.port), '--bind_ip', '127.0.0.1', '--quiet'], { logFile });
+    proc = startProcess('mongod', mongod, ['--dbpath', dbPath, '--port', String(options.port), '--bind_ip', '127.0.0.1', '--quiet'], {
+      logFile,
+    });
     kind = 'mongod';
   } else {
     const binary = server.path;
@@ -120,7 +129,12 @@ export async function ensureMongo(options: MongoOptions): Promise<MongoService> 
 
 /** Finds `go`, also where Go's own installer puts it. */
 function findGo(): string | undefined {
-  return which('go') ?? which('/usr/local/go/bin/go') ?? which(path.join(process.env.HOME ?? '/root', 'go/bin/go')) ?? which('/usr/lib/go/bin/go');
+  return (
+    which('go') ??
+    which('/usr/local/go/bin/go') ??
+    which(path.join(process.env.HOME ?? '/root', 'go/bin/go')) ??
+    which('/usr/lib/go/bin/go')
+  );
 }
 
 /** Runs one build step; throws a ProvisionError with the tail of its output on failure. */
@@ -129,7 +143,11 @@ function step(go: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, l
   fs.appendFileSync(logFile, `$ go ${args.join(' ')}\n${result.stdout ?? ''}${result.stderr ?? ''}`);
   if (result.status !== 0) {
     const tail = (result.stderr || result.stdout || String(result.error ?? '')).trim().split('\n').slice(-1)[0];
-    throw new ProvisionError(`building FerretDB failed at "go ${args.join(' ')}": ${tail}`, 'check access to the Go module proxy, or set MONGODB_URI', logFile);
+    throw new ProvisionError(
+      `building FerretDB failed at "go ${args.join(' ')}": ${tail}`,
+      'check access to the Go module proxy, or set MONGODB_URI',
+      logFile,
+    );
   }
 }
 
@@ -145,7 +163,10 @@ export async function ensureFerretDB(log: (line: string) => void): Promise<strin
   if (fs.existsSync(binary)) return binary;
   const go = findGo();
   if (!go) {
-    throw new ProvisionError('no MongoDB-compatible server: mongod is not installed and Go is missing to build FerretDB', 'install Go >= 1.22 (https://go.dev/dl), or set MONGODB_URI to a running MongoDB');
+    throw new ProvisionError(
+      'no MongoDB-compatible server: mongod is not installed and Go is missing to build FerretDB',
+      'install Go >= 1.22 (https://go.dev/dl), or set MONGODB_URI to a running MongoDB',
+    );
   }
   fs.mkdirSync(binDir, { recursive: true });
   const lockDir = path.join(cacheDir(), 'ferretdb-build.lock');
@@ -172,8 +193,14 @@ export async function ensureFerretDB(log: (line: string) => void): Promise<strin
     fs.rmSync(buildDir, { recursive: true, force: true });
     fs.mkdirSync(buildDir, { recursive: true });
     const logFile = path.join(buildDir, 'build.log');
-    fs.writeFileSync(path.join(buildDir, 'go.mod'), `module switchboard.local/ferretdb\n\ngo 1.22\n\nrequire github.com/FerretDB/FerretDB ${FERRETDB_VERSION}\n`);
-    fs.writeFileSync(path.join(buildDir, 'tools.go'), '//go:build tools\n\npackage tools\n\nimport _ "github.com/FerretDB/FerretDB/cmd/ferretdb"\n');
+    fs.writeFileSync(
+      path.join(buildDir, 'go.mod'),
+      `module switchboard.local/ferretdb\n\ngo 1.22\n\nrequire github.com/FerretDB/FerretDB ${FERRETDB_VERSION}\n`,
+    );
+    fs.writeFileSync(
+      path.join(buildDir, 'tools.go'),
+      '//go:build tools\n\npackage tools\n\nimport _ "github.com/FerretDB/FerretDB/cmd/ferretdb"\n',
+    );
     const env = { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' };
     step(go, ['mod', 'tidy'], buildDir, env, logFile);
     step(go, ['mod', 'vendor'], buildDir, env, logFile);
@@ -194,4 +221,3 @@ export async function ensureFerretDB(log: (line: string) => void): Promise<strin
     fs.rmSync(lockDir, { recursive: true, force: true });
   }
 }
-

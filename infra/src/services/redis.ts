@@ -39,18 +39,29 @@ export async function startRedis(options: RedisOptions): Promise<RedisService> {
   const binary = options.binary ?? ensureRedisBinary(options.log);
   fs.mkdirSync(options.dataDir, { recursive: true });
   if (!(await isPortFree(options.port))) {
-    throw new ProvisionError(`port ${options.port} (Redis) is already in use`, `stop what listens there (ss -ltnp 'sport = :${options.port}') or choose another port`);
+    throw new ProvisionError(
+      `port ${options.port} (Redis) is already in use`,
+      `stop what listens there (ss -ltnp 'sport = :${options.port}') or choose another port`,
+    );
   }
   const logFile = path.join(options.dataDir, 'redis.log');
   const args = [
-    '--port', String(options.port),
-    '--bind', '127.0.0.1',
-    '--protected-mode', 'yes',
-    '--dir', options.dataDir,
-    '--daemonize', 'no',
-    '--save', '',
-    '--appendonly', options.persist ? 'yes' : 'no',
-    '--loglevel', 'warning',
+    '--port',
+    String(options.port),
+    '--bind',
+    '127.0.0.1',
+    '--protected-mode',
+    'yes',
+    '--dir',
+    options.dataDir,
+    '--daemonize',
+    'no',
+    '--save',
+    '',
+    '--appendonly',
+    options.persist ? 'yes' : 'no',
+    '--loglevel',
+    'warning',
   ];
   const proc = startProcess('redis', binary, args, { logFile });
   await awaitReady(proc, async () => (await redisCommand(options.port, 'PING')) === '+PONG', {
@@ -76,5 +87,8 @@ export async function checkRedisUrl(url: string, timeoutMs = 5000): Promise<void
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new ProvisionError(`REDIS_URL ${parsed.host} does not answer (${last})`, 'start that Redis or unset REDIS_URL to let Switchboard start its own');
+  throw new ProvisionError(
+    `REDIS_URL ${parsed.host} does not answer (${last})`,
+    'start that Redis or unset REDIS_URL to let Switchboard start its own',
+  );
 }

@@ -28,7 +28,10 @@ let aptUpdated = false;
 export function aptInstall(packages: string[], log: (line: string) => void): void {
   const manual = `sudo apt-get install -y ${packages.join(' ')}`;
   if (!which('apt-get')) {
-    throw new ProvisionError(`${packages.join(', ')} missing and apt-get is not available`, `install ${packages.join(', ')} with your package manager`);
+    throw new ProvisionError(
+      `${packages.join(', ')} missing and apt-get is not available`,
+      `install ${packages.join(', ')} with your package manager`,
+    );
   }
   const isRoot = process.getuid?.() === 0;
   const prefix = isRoot ? [] : which('sudo') ? ['sudo', '-n'] : undefined;
@@ -43,7 +46,10 @@ export function aptInstall(packages: string[], log: (line: string) => void): voi
   if (!aptUpdated) {
     const update = run(['apt-get', ...lock, 'update', '-qq']);
     if (update.status !== 0) {
-      throw new ProvisionError(`apt-get update failed: ${lastLine(update.stderr)}`, `check network access to the Debian mirrors, then run: ${manual}`);
+      throw new ProvisionError(
+        `apt-get update failed: ${lastLine(update.stderr)}`,
+        `check network access to the Debian mirrors, then run: ${manual}`,
+      );
     }
     aptUpdated = true;
   }

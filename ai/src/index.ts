@@ -1,0 +1,1 @@
+export { aiEnvSchema, type AiEnv } from './env.ts';

@@ -1,0 +1,34 @@
+/**
+ * Test access to the real services `npm test` provisioned (see infra/src/testing).
+ * Each caller gets its own database, so test files run in parallel without sharing data.
+ */
+import { randomBytes } from 'node:crypto';
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value)
+    throw new Error(
+      `${name} is not set: run tests through \`npm test\` or vitest with the root config (its global setup provisions the services)`,
+    );
+  return value;
+}
+
+/** MongoDB URI of a fresh, uniquely named database. */
+export function testMongoUri(label = 't'): string {
+  const safe =
+    label
+      .replace(/[^a-z0-9]/gi, '')
+      .slice(0, 20)
+      .toLowerCase() || 't';
+  return `${required('SWITCHBOARD_TEST_MONGO_BASE')}/${safe}_${randomBytes(4).toString('hex')}`;
+}
+
+/** URL of the test Redis. Use a distinct key prefix per test file when data could collide. */
+export function testRedisUrl(): string {
+  return required('SWITCHBOARD_TEST_REDIS_URL');
+}
+
+/** Which MongoDB-compatible server the tests run against (`ferretdb`, `mongod`, `external`). */
+export function testMongoKind(): string {
+  return process.env.SWITCHBOARD_TEST_MONGO_KIND ?? 'unknown';
+}
