@@ -1,0 +1,41 @@
+import type { Connection } from 'mongoose';
+import { auditModel } from '../audit/audit.model.ts';
+import { authModels } from '../auth/auth.model.ts';
+import { categoryModel } from '../categories/category.model.ts';
+import { entryModel } from '../conversation/entry.model.ts';
+import { eventModel } from '../events/event.model.ts';
+import { macroModel } from '../macros/macro.model.ts';
+import { organisationModel } from '../organisations/organisation.model.ts';
+import { teamModel } from '../teams/team.model.ts';
+import { tenantModel } from '../tenants/tenant.model.ts';
+import { ticketModel } from '../tickets/ticket.model.ts';
+import { timeEntryModel } from '../time-entries/time-entry.model.ts';
+import { userModel } from '../users/user.model.ts';
+import { counterModel } from './counter.model.ts';
+
+/** Every model, registered on one connection. The only way services reach MongoDB. */
+export function createModels(connection: Connection) {
+  return {
+    Tenant: tenantModel(connection),
+    User: userModel(connection),
+    Team: teamModel(connection),
+    Organisation: organisationModel(connection),
+    Category: categoryModel(connection),
+    Ticket: ticketModel(connection),
+    Entry: entryModel(connection),
+    TimeEntry: timeEntryModel(connection),
+    Macro: macroModel(connection),
+    Event: eventModel(connection),
+    Counter: counterModel(connection),
+    Audit: auditModel(connection),
+    ...authModels(connection),
+  };
+}
+
+/** The model set. */
+export type Models = ReturnType<typeof createModels>;
+
+/** Builds every index (idempotent); run at start so unique constraints hold from the first write. */
+export async function syncIndexes(models: Models): Promise<void> {
+  await Promise.all(Object.values(models).map((model) => model.init()));
+}

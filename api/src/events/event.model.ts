@@ -1,0 +1,41 @@
+import { Schema, type Connection, type Model, type Types } from 'mongoose';
+import { tenantScoped } from '../db/tenant-scope.ts';
+import { EVENT_TYPES, type Audience, type EventType } from './event-types.ts';
+
+/** A stored event. Appended once, never rewritten (a reader may only fill a dead hole). */
+export interface StoredEvent {
+  tenantId: Types.ObjectId;
+  seq: number;
+  type: EventType;
+  ticketId: Types.ObjectId | null;
+  audience: Audience;
+  actor: { id: Types.ObjectId | null; name: string; kind: 'user' | 'system' };
+  data: Record<string, unknown>;
+  /** When the sequence number was reserved (gap detection compares against this). */
+  at: Date;
+}
+
+const eventSchema = new Schema<StoredEvent>(
+  {
+    seq: { type: Number, required: true },
+    type: { type: String, enum: EVENT_TYPES, required: true },
+    ticketId: { type: Schema.Types.ObjectId, default: null },
+    audience: { type: String, enum: ['staff', 'public'], required: true },
+    actor: {
+      id: { type: Schema.Types.ObjectId, default: null },
+      name: { type: String, required: true },
+      kind: { type: String, enum: ['user', 'system'], required: true },
+    },
+    data: { type: Schema.Types.Mixed, default: {} },
+    at: { type: Date, required: true },
+  },
+  { versionKey: false, minimize: false },
+);
+eventSchema.plugin(tenantScoped);
+eventSchema.index({ tenantId: 1, seq: 1 }, { unique: true });
+eventSchema.index({ tenantId: 1, ticketId: 1, seq: 1 });
+
+/** Registers the model on a connection. */
+export function eventModel(connection: Connection): Model<StoredEvent> {
+  return connection.model<StoredEvent>('Event', eventSchema, 'events');
+}
