@@ -7,6 +7,10 @@ export const apiEnvSchema = z.object({
     description: 'MongoDB connection string including the database name. `npm start` provisions one when unset.',
     example: 'mongodb://127.0.0.1:27017/switchboard',
   }),
+  REDIS_URL: envVar(envTypes.url(['redis', 'rediss']), {
+    description: 'Redis for rate limits, login throttling, presence, the socket.io adapter and bull queues. `npm start` provisions one when unset.',
+    example: 'redis://127.0.0.1:6379',
+  }),
   PUBLIC_URL: envVar(envTypes.url(['http', 'https']).default('http://localhost:3000'), {
     description: 'The URL people open; used for links in mails, cookie security and allowed origins.',
     example: 'https://help.example.com',

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createLogger } from '@switchboard/api/lib/logger';
+import { DEMO_PASSWORD, seedDemo } from '@switchboard/api/seed/demo';
 import { provision, type Provisioned } from '../provision.ts';
 import { ProvisionError } from '../services/errors.ts';
 import { isPortFree } from '../services/net.ts';
@@ -62,8 +63,13 @@ try {
   server = await startServer({ services: ['api', 'realtime', 'workers', 'web'], env, logger });
   const url = env.PUBLIC_URL ?? server.url;
   fs.writeFileSync(runFile, JSON.stringify({ pid: process.pid, url }));
+  const logins = await timed('demo tenants ready', () => seedDemo(server!.domain!));
 
-  console.log(`\n  Switchboard is running at ${url}\n  Health: ${url}/health/ready\n  Press Ctrl-C to stop.\n`);
+  const table = logins.map((l) => `    ${l.tenant.padEnd(8)} ${l.role.padEnd(9)} ${l.email.padEnd(22)} ${l.name}`).join('\n');
+  console.log(
+    `\n  Switchboard is running at ${url}\n  Health: ${url}/health/ready   API docs: ${url}/api/v1/docs\n\n` +
+      `  Demo logins (password for all: ${DEMO_PASSWORD}):\n    tenant   role      email                  name\n${table}\n\n  Press Ctrl-C to stop.\n`,
+  );
   onShutdownSignal(logger, 15_000, async () => {
     await server?.close();
     await services?.stop();

@@ -11,7 +11,11 @@ import { startHub, type Hub } from '@switchboard/realtime/hub';
 import { meiliReady, searchEnvSchema } from '@switchboard/search';
 import { workersEnvSchema } from '@switchboard/workers/env';
 import { QueueRegistry } from '@switchboard/workers/queues/registry';
+import { createDomain, type Domain } from '@switchboard/api/domain';
+import { InProcessPublisher } from '@switchboard/api/events/publisher';
+import { registerApi } from '@switchboard/api/http/api';
 import { createProxyServer } from 'http-proxy-3';
+import { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import { processEnvSchema, type ServiceName } from './env.ts';
 import { loadWebHandler, type NodeHandler } from './web.ts';
@@ -22,6 +26,8 @@ export interface RunningServer {
   port: number;
   hubPort?: number;
   services: ServiceName[];
+  /** The domain services, when this process runs api, realtime or workers. */
+  domain?: Domain;
   /** Graceful shutdown: not ready, hub tells clients to reconnect, drain HTTP, close pools. */
   close(): Promise<void>;
 }
@@ -48,6 +54,8 @@ export async function startServer({ services, env, logger }: StartOptions): Prom
 
   const health: HealthState = { checks: [], draining: false };
   let mongo: Connection | undefined;
+  let redis: Redis | undefined;
+  let domain: Domain | undefined;
   let hub: Hub | undefined;
   let registry: QueueRegistry | undefined;
   let app: HttpServer | undefined;
@@ -70,6 +78,7 @@ export async function startServer({ services, env, logger }: StartOptions): Prom
     if (proxy) await step('proxy', () => proxy!.close());
     if (registry) await step('queues', () => registry!.close());
     if (mongo) await step('mongodb', () => mongo!.close());
+    if (redis) await step('redis', () => redis!.quit());
   };
 
   try {
@@ -78,16 +87,19 @@ export async function startServer({ services, env, logger }: StartOptions): Prom
     if (apiEnv) {
       const connection = (mongo = await connectMongo(apiEnv.MONGODB_URI));
       health.checks.push({ name: 'mongodb', check: () => mongoReady(connection) });
+      const client = (redis = new Redis(apiEnv.REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: true }));
+      await client.connect();
+      health.checks.push({ name: 'redis', check: async () => (await client.ping()) === 'PONG' });
+      const publisher = new InProcessPublisher((error) => logger.warn({ err: error }, 'event listener failed'));
+      domain = await createDomain({ connection, redis: client, publisher, logger, signupOpen: apiEnv.SIGNUP_OPEN, publicUrl: apiEnv.PUBLIC_URL });
     }
 
     if (realtimeEnv) {
-      const started = (hub = await startHub({ env: realtimeEnv, logger: logger.child({ service: 'realtime' }) }));
-      health.checks.push({ name: 'redis', check: () => started.redisReady() });
+      hub = await startHub({ env: realtimeEnv, logger: logger.child({ service: 'realtime' }) });
     }
 
     if (workersEnv) {
-      const queues = (registry = new QueueRegistry(workersEnv.REDIS_URL, workersEnv.QUEUE_PREFIX, logger.child({ service: 'workers' })));
-      if (!realtimeEnv) health.checks.push({ name: 'redis', check: () => queues.ready() });
+      registry = new QueueRegistry(workersEnv.REDIS_URL, workersEnv.QUEUE_PREFIX, logger.child({ service: 'workers' }));
     }
 
     if (searchEnv.MEILI_URL) {
@@ -135,6 +147,9 @@ export async function startServer({ services, env, logger }: StartOptions): Prom
       },
     });
     registerHealthRoutes(app, health);
+    if (has('api') && domain && redis && apiEnv) {
+      await registerApi(app, { domain, redis, allowedHosts: [new URL(apiEnv.PUBLIC_URL).host] });
+    }
     await app.listen({ port: processEnv.PORT, host: processEnv.HOST });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : processEnv.PORT;
@@ -142,7 +157,7 @@ export async function startServer({ services, env, logger }: StartOptions): Prom
     logger.info({ services, url, hubPort: hub?.port }, `switchboard listening on ${url} (services: ${services.join(', ')})`);
 
     let closing: Promise<void> | undefined;
-    return { url, port, hubPort: hub?.port, services, close: () => (closing ??= closeAll()) };
+    return { url, port, hubPort: hub?.port, services, domain, close: () => (closing ??= closeAll()) };
   } catch (error) {
     await closeAll();
     throw error;
