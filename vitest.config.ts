@@ -28,6 +28,17 @@ export default defineConfig({
       pkg('web', { globalSetup: [] }),
       {
         test: {
+          name: 'integration',
+          root: '.',
+          include: ['tests/integration/**/*.test.ts'],
+          environment: 'node',
+          globalSetup,
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
           name: 'e2e',
           root: '.',
           include: ['tests/e2e/**/*.test.ts'],

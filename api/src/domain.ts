@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import { AuditService } from './audit/audit.service.ts';
 import { AuthService } from './auth/auth.service.ts';
+import { BoardService } from './boards/board.service.ts';
 import { LoginThrottle } from './auth/login-throttle.ts';
 import { createLucia, MongooseSessionAdapter } from './auth/lucia.ts';
 import { CategoryService } from './categories/category.service.ts';
@@ -49,6 +50,7 @@ export interface Domain {
   tenants: TenantService;
   users: UserService;
   auth: AuthService;
+  boards: BoardService;
   teams: TeamService;
   organisations: OrganisationService;
   categories: CategoryService;
@@ -80,6 +82,7 @@ export async function createDomain(options: DomainOptions): Promise<Domain> {
     tenants,
     users,
     auth,
+    boards: new BoardService(models),
     teams: new TeamService(models),
     organisations: new OrganisationService(models),
     categories: new CategoryService(models),

@@ -16,6 +16,14 @@ export const realtimeEnvSchema = z.object({
       'Transport engine: uWebSockets.js (`uws`), the plain Node HTTP server (`node`), or `auto` (uws when the native module loads).',
     example: 'auto',
   }),
+  HUB_PRESENCE_TTL_MS: envVar(z.coerce.number().int().min(1000).max(600_000).default(20_000), {
+    description: 'A presence entry not refreshed for this long disappears (bounds how long a crashed node’s sockets stay listed).',
+    example: '20000',
+  }),
+  HUB_HEARTBEAT_MS: envVar(z.coerce.number().int().min(200).max(60_000).default(5_000), {
+    description: 'How often each hub node refreshes presence for its open sockets (must be well below HUB_PRESENCE_TTL_MS).',
+    example: '5000',
+  }),
 });
 
 /** Validated hub settings. */

@@ -1,6 +1,7 @@
 import type { Connection } from 'mongoose';
 import { auditModel } from '../audit/audit.model.ts';
 import { authModels } from '../auth/auth.model.ts';
+import { boardModel } from '../boards/board.model.ts';
 import { categoryModel } from '../categories/category.model.ts';
 import { entryModel } from '../conversation/entry.model.ts';
 import { eventModel } from '../events/event.model.ts';
@@ -28,6 +29,7 @@ export function createModels(connection: Connection) {
     Event: eventModel(connection),
     Counter: counterModel(connection),
     Audit: auditModel(connection),
+    Board: boardModel(connection),
     ...authModels(connection),
   };
 }

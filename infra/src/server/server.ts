@@ -7,6 +7,7 @@ import { parseEnv } from '@switchboard/api/lib/config';
 import type { Logger } from '@switchboard/api/lib/logger';
 import { createHttpServer, type HttpServer } from '@switchboard/api/http/server';
 import { realtimeEnvSchema } from '@switchboard/realtime/env';
+import { createFanout } from '@switchboard/realtime/fanout';
 import { startHub, type Hub } from '@switchboard/realtime/hub';
 import { meiliReady, searchEnvSchema } from '@switchboard/search';
 import { workersEnvSchema } from '@switchboard/workers/env';
@@ -91,11 +92,25 @@ export async function startServer({ services, env, logger }: StartOptions): Prom
       await client.connect();
       health.checks.push({ name: 'redis', check: async () => (await client.ping()) === 'PONG' });
       const publisher = new InProcessPublisher((error) => logger.warn({ err: error }, 'event listener failed'));
-      domain = await createDomain({ connection, redis: client, publisher, logger, signupOpen: apiEnv.SIGNUP_OPEN, publicUrl: apiEnv.PUBLIC_URL });
+      // Whatever process produces events delivers them to every hub node through Redis.
+      publisher.subscribe(createFanout(client));
+      domain = await createDomain({
+        connection,
+        redis: client,
+        publisher,
+        logger,
+        signupOpen: apiEnv.SIGNUP_OPEN,
+        publicUrl: apiEnv.PUBLIC_URL,
+      });
     }
 
-    if (realtimeEnv) {
-      hub = await startHub({ env: realtimeEnv, logger: logger.child({ service: 'realtime' }) });
+    if (realtimeEnv && domain && apiEnv) {
+      hub = await startHub({
+        env: realtimeEnv,
+        logger: logger.child({ service: 'realtime' }),
+        domain,
+        allowedHosts: [new URL(apiEnv.PUBLIC_URL).host],
+      });
     }
 
     if (workersEnv) {
