@@ -5,7 +5,8 @@ import { ProvisionError } from './services/errors.ts';
 import { checkMeili } from './services/meili.ts';
 import { ensureMongo, resolveMongoServer, type MongoService } from './services/mongo.ts';
 import { freePort } from './services/net.ts';
-import { devStateDir } from './services/paths.ts';
+import { DEFAULT_MODEL_ID, ensureModel } from './services/model.ts';
+import { cacheDir, devStateDir } from './services/paths.ts';
 import { reapOrphans } from './services/process.ts';
 import { checkRedisUrl, ensureRedisBinary, startRedis, type RedisService } from './services/redis.ts';
 
@@ -16,6 +17,8 @@ export interface Provisioned {
   mongoBaseUri: string;
   mongoKind: MongoService['kind'];
   meiliUrl?: string;
+  /** Directory of provisioned models (AI_MODELS_DIR for the processes). */
+  modelsDir: string;
   dataDir: string;
   /** Stops what we started (never an external server), in reverse order. */
   stop(): Promise<void>;
@@ -52,6 +55,9 @@ export async function provision({ profile, env = process.env, log = () => undefi
   // Installs and builds first (they may take minutes and block), then start in parallel.
   const redisBinary = env.REDIS_URL ? undefined : ensureRedisBinary(log);
   const mongoBinary = env.MONGODB_URI ? undefined : await resolveMongoServer(log);
+  const modelsDir = env.AI_MODELS_DIR || path.join(cacheDir(env), 'models');
+  // With remote downloads allowed, transformers.js fetches the model itself on first use.
+  if (env.AI_ALLOW_REMOTE_MODELS !== 'true') await ensureModel({ modelsDir, modelId: env.AI_MODEL || DEFAULT_MODEL_ID, log });
   const redisTask: Promise<RedisService> = redisBinary
     ? startRedis({ port: redisPort, dataDir: path.join(dataDir, 'redis'), persist: profile === 'dev', log, binary: redisBinary })
     : checkRedisUrl(env.REDIS_URL!).then(() => ({ url: env.REDIS_URL!, stop: async () => undefined }));
@@ -74,6 +80,7 @@ export async function provision({ profile, env = process.env, log = () => undefi
     mongoBaseUri: mongo.baseUri,
     mongoKind: mongo.kind,
     meiliUrl: env.MEILI_URL,
+    modelsDir,
     dataDir,
     stop: stopAll,
   };

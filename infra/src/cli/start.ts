@@ -56,6 +56,7 @@ try {
     ...process.env,
     MONGODB_URI: process.env.MONGODB_URI ?? `${services.mongoBaseUri}/switchboard`,
     REDIS_URL: services.redisUrl,
+    AI_MODELS_DIR: services.modelsDir,
     PORT: String(port),
     HUB_PORT: String(hubPort),
   };

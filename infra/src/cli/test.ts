@@ -35,6 +35,7 @@ try {
     SWITCHBOARD_TEST_MONGO_BASE: services.mongoBaseUri,
     SWITCHBOARD_TEST_MONGO_KIND: services.mongoKind,
     SWITCHBOARD_TEST_REDIS_URL: services.redisUrl,
+    AI_MODELS_DIR: services.modelsDir,
     CHROMIUM_PATH: chromium,
   };
   const vitest = spawn(process.execPath, [path.join(repoRoot, 'node_modules/vitest/vitest.mjs'), 'run', ...args], {

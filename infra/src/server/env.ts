@@ -32,6 +32,10 @@ export const processEnvSchema = z.object({
     description: 'Longest a graceful shutdown may take before the process exits anyway.',
     example: '10000',
   }),
+  HUB_URL: envVar(envTypes.url(['http', 'https']).optional(), {
+    description: 'Where /socket.io/ is proxied when this process does not run the hub itself (e.g. api+web here, realtime elsewhere).',
+    example: 'http://127.0.0.1:3001',
+  }),
   TRUST_PROXY: envVar(envTypes.bool().default(false), {
     description: 'Trust X-Forwarded-For/Proto from a reverse proxy (set behind a load balancer).',
     example: 'true',

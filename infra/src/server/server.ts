@@ -122,8 +122,9 @@ export async function startServer({ services, env, logger }: StartOptions): Prom
       health.checks.push({ name: 'meilisearch', check: () => meiliReady(url) });
     }
 
-    if (hub) {
-      proxy = createProxyServer({ target: `http://127.0.0.1:${hub.port}`, ws: true, xfwd: true });
+    const hubTarget = hub ? `http://127.0.0.1:${hub.port}` : processEnv.HUB_URL;
+    if (hubTarget) {
+      proxy = createProxyServer({ target: hubTarget, ws: true, xfwd: true });
       proxy.on('error', (error, _req, res) => {
         logger.warn({ err: error }, 'hub proxy error');
         if (res && 'writeHead' in res && !res.headersSent) {

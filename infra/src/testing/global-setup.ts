@@ -15,5 +15,6 @@ export default async function setup(): Promise<(() => Promise<void>) | void> {
   process.env.SWITCHBOARD_TEST_MONGO_BASE = services.mongoBaseUri;
   process.env.SWITCHBOARD_TEST_MONGO_KIND = services.mongoKind;
   process.env.SWITCHBOARD_TEST_REDIS_URL = services.redisUrl;
+  process.env.AI_MODELS_DIR = services.modelsDir;
   return () => services.stop();
 }

@@ -137,8 +137,8 @@ export interface HubProcess {
 }
 
 /** Starts `infra/src/main.ts --services=realtime` and waits until it listens. */
-export async function startHubProcess(env: { mongoUri: string; redisUrl: string; extra?: Record<string, string> }): Promise<HubProcess> {
-  const port = await freePort();
+export async function startHubProcess(env: { mongoUri: string; redisUrl: string; extra?: Record<string, string>; port?: number }): Promise<HubProcess> {
+  const port = env.port ?? (await freePort());
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'infra/src/main.ts'), '--services=realtime'], {
     cwd: repoRoot,
     env: {
