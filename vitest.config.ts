@@ -25,7 +25,7 @@ export default defineConfig({
       pkg('workers'),
       pkg('search'),
       pkg('ai'),
-      pkg('web', { globalSetup: [] }),
+      pkg('web', { globalSetup: [], include: ['web/src/**/*.test.ts', 'web/widget/**/*.test.ts'] }),
       {
         test: {
           name: 'integration',
@@ -46,6 +46,31 @@ export default defineConfig({
           globalSetup: [...globalSetup, 'tests/src/chromium-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          // Hostile input against a real server: schemathesis (REST) and fast-check (sockets).
+          name: 'fuzz',
+          root: '.',
+          include: ['tests/fuzz/**/*.test.ts'],
+          environment: 'node',
+          globalSetup,
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
+        },
+      },
+      {
+        test: {
+          // Faults in a multi-process cluster (tests/src/cluster.ts provisions its own Redis
+          // and MongoDB-compatible server, so no global setup); one file at a time.
+          name: 'chaos',
+          root: '.',
+          include: ['tests/chaos/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
           fileParallelism: false,
         },
       },

@@ -26,7 +26,9 @@ const installed = path.join(root, 'node_modules', '.package-lock.json');
 const stale = !fs.existsSync(installed) || (fs.existsSync(lock) && fs.statSync(lock).mtimeMs > fs.statSync(installed).mtimeMs + 1000);
 if (stale) {
   const started = Date.now();
-  const args = fs.existsSync(installed) || !fs.existsSync(lock) ? ['install'] : ['ci'];
+  // `npm install` honours the lockfile; `npm ci` refuses it because the lock cannot list
+  // turbo's other-platform binaries (the registry mirror here does not serve them).
+  const args = ['install'];
   console.log(`▸ installing dependencies (npm ${args[0]}) …`);
   const result = spawnSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) {

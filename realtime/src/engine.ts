@@ -24,7 +24,11 @@ const require = createRequire(import.meta.url);
 /** Loads the native uWebSockets.js module, or explains why it cannot load here. */
 export function loadUws(): { uws: Uws } | { error: string } {
   try {
-    return { uws: require('uWebSockets.js') as Uws };
+    const uws = require('uWebSockets.js') as Uws;
+    // This build falls back to a pure-JS emulation (with only a warning) when its binary
+    // does not load; the emulation lacks the native socket helpers, so check for them.
+    if (typeof uws.us_socket_local_port !== 'function') return { error: 'native binary did not load (JS fallback detected)' };
+    return { uws };
   } catch (error) {
     return { error: (error as Error).message.split('\n')[0] ?? 'unknown error' };
   }
@@ -47,7 +51,9 @@ export function createEngine(io: Server, preference: 'auto' | 'uws' | 'node'): H
 
 function uwsEngine(io: Server, uws: Uws, reason: string): HubEngine {
   const app = uws.App();
-  io.attachApp(app);
+  // Past this much unsent data uWS skips a slow client's frames; its seq tracker then
+  // sees the gap and resyncs from the log, instead of the node buffering without bound.
+  io.attachApp(app, { maxBackpressure: 4 * 1024 * 1024 } as Parameters<Server['attachApp']>[1]);
   let listenSocket: us_listen_socket | undefined;
   return {
     name: 'uws',

@@ -2,10 +2,12 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import type { Principal } from '@switchboard/api/auth/auth.service';
 import { SESSION_COOKIE } from '@switchboard/api/auth/lucia';
 import { isStaff, type Ctx } from '@switchboard/api/context';
+import { isDatabaseUnavailable } from '@switchboard/api/db/connection';
 import type { Domain } from '@switchboard/api/domain';
 import { AppError } from '@switchboard/api/lib/errors';
 import { oid } from '@switchboard/api/lib/ids';
 import type { Logger } from '@switchboard/api/lib/logger';
+import { customerCtx, type ChatSender } from '@switchboard/api/widget/widget.service';
 import { Redis } from 'ioredis';
 import { verifyRequestOrigin } from 'lucia';
 import { Server, type Namespace, type Socket } from 'socket.io';
@@ -22,6 +24,7 @@ import {
   type ServerToClientEvents,
   type SocketErrorCode,
 } from './protocol.ts';
+import { ReadMarksStore } from './read-marks.ts';
 import { rooms } from './rooms.ts';
 
 /** What the hub keeps per socket (server-side only; never from the client). */
@@ -34,6 +37,8 @@ interface SocketData {
   tickets: Set<string>;
   violations: number;
   bucket: TokenBucket;
+  /** Widget visitors: the signed visitor id and whether the tenant's site verified them; null for everyone else. */
+  visitor: { id: string; verified: boolean } | null;
 }
 
 type HubSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -73,7 +78,12 @@ const SOCKET_CODES: Partial<Record<string, SocketErrorCode>> = {
   rate_limited: 'rate_limited',
   invalid_transition: 'bad_request',
   conflict: 'bad_request',
+  payload_too_large: 'payload_too_large',
+  unavailable: 'unavailable',
 };
+
+/** Presence rosters are broadcast at most once per tenant in this window. */
+const AGENT_BROADCAST_WINDOW_MS = 250;
 
 class HubError extends Error {
   constructor(
@@ -119,9 +129,13 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     connectTimeout: limits.authTimeoutMs,
     pingInterval: 20_000,
     pingTimeout: 20_000,
+    // Widgets on other sites fall back to long-polling through cross-origin XHR. Never with
+    // credentials: cookie sockets stay same-site (and are origin-checked besides).
+    cors: { origin: true, credentials: false },
   });
   io.adapter(createAdapter(pub, sub, { key: 'switchboard' }));
   const presence = new PresenceStore(state, timing);
+  const readMarks = new ReadMarksStore(state);
   const tenantBuckets = new Map<string, TokenBucket>();
 
   const originAllowed = (socket: HubSocket): boolean => {
@@ -139,10 +153,18 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     return domain.auth.authenticate({ sessionId });
   };
 
-  const fail = (next: (err?: Error) => void, code: SocketErrorCode, message: string) => {
+  const fail = (next: (err?: Error) => void, code: SocketErrorCode, message: string, reason?: string) => {
     const error = new Error(message) as Error & { data?: unknown };
-    error.data = { code };
+    error.data = reason ? { code, reason } : { code };
     next(error);
+  };
+
+  /** A handshake failure as the client should see it: the coded refusal of a service, else internal. */
+  const refusalOf = (error: unknown): [SocketErrorCode, string, string?] => {
+    if (error instanceof HubError) return [error.code, error.message];
+    if (error instanceof AppError)
+      return [SOCKET_CODES[error.code] ?? 'internal', error.message, (error.details as { reason?: string } | undefined)?.reason];
+    return ['internal', error instanceof Error ? error.message : 'auth failed'];
   };
 
   const setup = (socket: HubSocket, principal: Principal | null, kind: SocketData['kind'], ctx: Ctx, name: string) => {
@@ -155,6 +177,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       tickets: new Set(),
       violations: 0,
       bucket: new TokenBucket(limits.socketRate, limits.socketBurst),
+      visitor: null,
     };
   };
 
@@ -175,13 +198,22 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const customerNs = io.of('/customer') as HubNamespace;
   customerNs.use(async (socket, next) => {
     try {
+      const widgetToken = (socket.handshake.auth as { widgetToken?: unknown } | undefined)?.widgetToken;
+      if (typeof widgetToken === 'string') {
+        // The widget's own token, checked against the tenant's allowed origins: no cookie involved.
+        const visitor = await domain.widget.authenticate(widgetToken, socket.handshake.headers.origin ?? null);
+        setup(socket as HubSocket, null, 'customer', visitor.ctx, visitor.user?.name ?? visitor.ctx.actor.name);
+        socket.data.userId = visitor.user ? visitor.user._id.toHexString() : null;
+        socket.data.visitor = { id: visitor.visitorId, verified: visitor.verified };
+        return next();
+      }
       const principal = await principalFor(socket as HubSocket);
       if (!principal) return fail(next, 'unauthenticated', 'sign in first');
       if (principal.user.role !== 'customer') return fail(next, 'forbidden', 'customers only');
       setup(socket as HubSocket, principal, 'customer', principal.ctx, principal.user.name);
       next();
     } catch (error) {
-      fail(next, error instanceof HubError ? error.code : 'internal', error instanceof Error ? error.message : 'auth failed');
+      fail(next, ...refusalOf(error));
     }
   });
 
@@ -215,10 +247,26 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       .to(rooms.ticket(tenantId, ticketId))
       .emit('presence:viewers', { ticketId, viewers: await presence.viewers(tenantId, ticketId) });
   };
+  // A room of N agents filling up would otherwise cost N broadcasts of an N-long list
+  // (O(N²) frames); one trailing broadcast per tenant per window is enough for a roster.
+  const agentBroadcasts = new Map<string, ReturnType<typeof setTimeout>>();
   const broadcastAgents = async (tenantId: string) => {
+    if (agentBroadcasts.has(tenantId)) return;
+    agentBroadcasts.set(
+      tenantId,
+      setTimeout(() => {
+        agentBroadcasts.delete(tenantId);
+        sendAgents(tenantId).catch((error: unknown) => logger.warn({ err: error }, 'presence broadcast failed'));
+      }, AGENT_BROADCAST_WINDOW_MS).unref(),
+    );
+  };
+  const sendAgents = async (tenantId: string) => {
     const agents = await presence.agents(tenantId);
     agentNs.to(rooms.staff(tenantId)).emit('presence:agents', { agents });
     boardNs.to(rooms.board(tenantId)).emit('presence:agents', { agents });
+    customerNs
+      .to(rooms.widgets(tenantId))
+      .emit('widget:availability', { agentsOnline: agents.filter((a) => a.status === 'online').length });
   };
 
   /** Strikes a socket; too many strikes and it is disconnected. */
@@ -256,6 +304,11 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       } catch (error) {
         if (error instanceof HubError) return refuse(error.code, error.message);
         if (error instanceof AppError) return refuse(SOCKET_CODES[error.code] ?? 'internal', error.message);
+        // An outage is not the client's fault: no strike, and a code that says "retry".
+        if (isDatabaseUnavailable(error)) {
+          logger.error({ err: error, event }, 'database unavailable');
+          return reply({ ok: false, error: { code: 'unavailable', message: 'the database is unavailable right now; try again shortly' } });
+        }
         logger.error({ err: error, event }, 'socket handler failed');
         reply({ ok: false, error: { code: 'internal', message: 'something went wrong' } });
       }
@@ -291,17 +344,52 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     socket.data.tickets.add(ticketId);
   };
 
+  /** Counts a chat message of this customer over every socket and node; refuses a flood. */
+  const admitChatMessage = async (socket: HubSocket) => {
+    const who = socket.data.visitor?.id ?? socket.data.userId ?? socket.id;
+    const key = `sb:chat:rate:${socket.data.tenantId}:${who}:${Math.floor(Date.now() / 60_000)}`;
+    const replies = await state.multi().incr(key).pexpire(key, 120_000).exec();
+    const count = Number(replies?.[0]?.[1] ?? 0);
+    if (count > limits.messagesPerMinute)
+      throw new HubError('rate_limited', `Too many messages: at most ${limits.messagesPerMinute} a minute. Wait a moment and send again.`);
+  };
+
+  const senderOf = (socket: HubSocket): ChatSender => ({
+    tenantId: socket.data.ctx.tenantId,
+    visitorId: socket.data.visitor?.id ?? null,
+    verified: socket.data.visitor?.verified ?? true,
+    userId: socket.data.userId ? oid(socket.data.userId) : null,
+  });
+
+  const readReceipt = (socket: HubSocket, ticketId: string, entryId: string, reader: 'customer' | 'agent') => ({
+    ticketId,
+    entryId,
+    reader,
+    user: { id: socket.data.userId ?? socket.id, name: socket.data.name },
+    at: new Date().toISOString(),
+  });
+
   agentNs.on('connection', async (raw) => {
     const socket = raw as HubSocket;
     const { tenantId } = socket.data;
     // Handlers first, synchronously: a client may emit the moment it is connected.
-    guardUnknown(socket, Object.keys(clientPayloads));
+    guardUnknown(socket, ['ticket:join', 'ticket:leave', 'ticket:typing', 'resync', 'agent:status', 'message:read']);
     on(socket, 'ticket:join', async (s, { ticketId }) => {
       await joinTicket(s, ticketId);
       await s.join(rooms.ticket(tenantId, ticketId));
       await presence.view(member(s), ticketId);
       await broadcastViewers(tenantId, ticketId);
-      return { viewers: await presence.viewers(tenantId, ticketId), replying: await presence.replying(tenantId, ticketId) };
+      return {
+        viewers: await presence.viewers(tenantId, ticketId),
+        replying: await presence.replying(tenantId, ticketId),
+        read: await readMarks.get(tenantId, ticketId),
+      };
+    });
+    on(socket, 'message:read', async (s, { ticketId, entryId }) => {
+      if (!s.data.tickets.has(ticketId)) throw new HubError('forbidden', 'join the ticket first');
+      const read = await readMarks.advance(tenantId, ticketId, 'agent', entryId);
+      customerNs.to(rooms.customerTicket(tenantId, ticketId)).emit('ticket:read', readReceipt(s, ticketId, entryId, 'agent'));
+      return { read };
     });
     on(socket, 'ticket:leave', async (s, { ticketId }) => {
       if (s.data.tickets.delete(ticketId)) {
@@ -367,13 +455,39 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   customerNs.on('connection', async (raw) => {
     const socket = raw as HubSocket;
     const { tenantId } = socket.data;
-    guardUnknown(socket, ['ticket:join', 'ticket:leave', 'ticket:typing', 'resync']);
+    guardUnknown(socket, ['ticket:join', 'ticket:leave', 'ticket:typing', 'resync', 'message:send', 'message:read', 'kb:feedback']);
     if (socket.data.userId) socket.join(rooms.customerUser(tenantId, socket.data.userId));
     socket.emit('hello', { userId: socket.data.userId, tenantId, role: 'customer', head: 0 });
     on(socket, 'ticket:join', async (s, { ticketId }) => {
       await joinTicket(s, ticketId);
       await s.join(rooms.customerTicket(tenantId, ticketId));
-      return { viewers: [], replying: [] };
+      return { viewers: [], replying: [], read: await readMarks.get(tenantId, ticketId) };
+    });
+    on(socket, 'message:send', async (s, payload) => {
+      await admitChatMessage(s);
+      const sent = await domain.widget.send(senderOf(s), payload);
+      if (!s.data.userId) {
+        // An anonymous visitor's first message created their customer: the socket becomes theirs.
+        s.data.userId = sent.user._id.toHexString();
+        s.data.ctx = customerCtx(sent.user);
+        s.data.name = sent.user.name;
+        await s.join(rooms.customerUser(tenantId, s.data.userId));
+      }
+      if (!s.data.tickets.has(sent.ticketId)) {
+        await joinTicket(s, sent.ticketId);
+        await s.join(rooms.customerTicket(tenantId, sent.ticketId));
+      }
+      return { ticketId: sent.ticketId, entry: sent.entry, duplicate: sent.duplicate, ticketCreated: sent.ticketCreated, seq: sent.seq };
+    });
+    on(socket, 'message:read', async (s, { ticketId, entryId }) => {
+      if (!s.data.tickets.has(ticketId)) throw new HubError('forbidden', 'join the ticket first');
+      const read = await readMarks.advance(tenantId, ticketId, 'customer', entryId);
+      agentNs.to(rooms.ticket(tenantId, ticketId)).emit('ticket:read', readReceipt(s, ticketId, entryId, 'customer'));
+      return { read };
+    });
+    on(socket, 'kb:feedback', async (s, { articleId, helped, q }) => {
+      await domain.widget.recordFeedback(senderOf(s), { articleId, helped, query: q });
+      return {};
     });
     on(socket, 'ticket:leave', async (s, { ticketId }) => {
       if (s.data.tickets.delete(ticketId)) await s.leave(rooms.customerTicket(tenantId, ticketId));
@@ -387,6 +501,15 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       return { collision: [] };
     });
     on(socket, 'resync', (s, payload) => resync(s, payload));
+    if (socket.data.visitor) {
+      socket.join(rooms.widgets(tenantId));
+      try {
+        const agents = await presence.agents(tenantId);
+        socket.emit('widget:availability', { agentsOnline: agents.filter((a) => a.status === 'online').length });
+      } catch (error) {
+        logger.warn({ err: error }, 'widget availability failed');
+      }
+    }
   });
 
   boardNs.on('connection', async (raw) => {
@@ -423,6 +546,26 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   }, timing.heartbeatMs);
   heartbeat.unref();
 
+  // A revoked board stops at the next check: its displays are told why and disconnected.
+  const boardCheck = setInterval(() => {
+    const byToken = new Map<unknown, HubSocket[]>();
+    for (const raw of boardNs.sockets.values()) {
+      const socket = raw as HubSocket;
+      const token = (socket.handshake.auth as { boardToken?: unknown } | undefined)?.boardToken;
+      byToken.set(token, [...(byToken.get(token) ?? []), socket]);
+    }
+    void (async () => {
+      for (const [token, sockets] of byToken) {
+        if (await domain.boards.resolveToken(token)) continue;
+        for (const socket of sockets) {
+          socket.emit('error', { code: 'unauthenticated', message: 'this board was revoked' });
+          socket.disconnect(true);
+        }
+      }
+    })().catch((error: unknown) => logger.warn({ err: error }, 'board token check failed'));
+  }, limits.boardRecheckMs);
+  boardCheck.unref();
+
   const engine = createEngine(io as unknown as Server, env.HUB_ENGINE);
   const port = await engine.listen(env.HUB_PORT, options.host ?? '127.0.0.1');
   logger.info(
@@ -438,6 +581,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     redisReady: async () => (await state.ping()) === 'PONG',
     close: async () => {
       clearInterval(heartbeat);
+      for (const timer of agentBroadcasts.values()) clearTimeout(timer);
+      clearInterval(boardCheck);
       for (const ns of [agentNs, customerNs, boardNs]) ns.local.emit('server:shutdown', { reconnect: true });
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await engine.close();

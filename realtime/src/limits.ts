@@ -10,10 +10,14 @@ export interface HubLimits {
   tenantBurst: number;
   /** Ticket rooms one socket may be in at once. */
   maxRoomsPerSocket: number;
+  /** Chat messages one customer (widget visitor or portal user) may send per minute, over all their sockets and nodes. */
+  messagesPerMinute: number;
   /** Violations (bad payloads, floods, forbidden joins) before the socket is disconnected. */
   maxViolations: number;
   /** A connection must finish its handshake (and auth) within this time. */
   authTimeoutMs: number;
+  /** How often open wall boards' tokens are checked again (a revoked board is disconnected). */
+  boardRecheckMs: number;
 }
 
 /** Production defaults. */
@@ -24,8 +28,10 @@ export const DEFAULT_LIMITS: HubLimits = {
   tenantRate: 2000,
   tenantBurst: 4000,
   maxRoomsPerSocket: 50,
+  messagesPerMinute: 30,
   maxViolations: 20,
   authTimeoutMs: 10_000,
+  boardRecheckMs: 15_000,
 };
 
 /** A token bucket: `take()` is false when the caller is over its rate. */

@@ -8,7 +8,9 @@
  * {@link Ack}.
  */
 import { z } from 'zod';
+import type { EntryDto } from '@switchboard/api/conversation/conversation.schema';
 import { domainEventSchema, type DomainEvent } from '@switchboard/api/events/event-types';
+import { widgetMessageSchema } from '@switchboard/api/widget/widget.schema';
 
 export type { DomainEvent };
 
@@ -22,6 +24,7 @@ export const SOCKET_ERROR_CODES = [
   'rate_limited',
   'too_many_rooms',
   'payload_too_large',
+  'unavailable',
   'internal',
 ] as const;
 /** One of {@link SOCKET_ERROR_CODES}. */
@@ -50,6 +53,17 @@ export const clientPayloads = {
     .strict(),
   /** An agent's availability. */
   'agent:status': z.object({ status: z.enum(['online', 'away']) }).strict(),
+  /**
+   * A chat message from a customer (widget visitor or portal): opens a ticket when
+   * `ticketId` is absent; `clientKey` makes retries safe (never stored twice).
+   */
+  'message:send': widgetMessageSchema,
+  /** The sender has read the ticket's conversation up to this entry (read receipts). */
+  'message:read': z.object({ ticketId: objectId, entryId: objectId }).strict(),
+  /** Whether a suggested article answered the visitor's question. */
+  'kb:feedback': z
+    .object({ articleId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), helped: z.boolean(), q: z.string().trim().min(1).max(200) })
+    .strict(),
 } as const;
 
 /** Inbound event names. */
@@ -57,13 +71,23 @@ export type ClientEventName = keyof typeof clientPayloads;
 /** Payload of an inbound event. */
 export type ClientPayload<E extends ClientEventName> = z.infer<(typeof clientPayloads)[E]>;
 
+/** How far each side has read a ticket's conversation (entry ids; null = nothing yet). */
+export interface ReadMarks {
+  customer: string | null;
+  agent: string | null;
+}
+
 /** Ack data per inbound event. */
 export interface ClientAckData {
-  'ticket:join': { viewers: PresenceUser[]; replying: PresenceUser[] };
+  'ticket:join': { viewers: PresenceUser[]; replying: PresenceUser[]; read?: ReadMarks };
   'ticket:leave': Record<string, never>;
   'ticket:typing': { collision: PresenceUser[] };
   resync: { events: DomainEvent[]; cursor: number; more: boolean };
   'agent:status': { status: 'online' | 'away' };
+  /** `seq`: the log position of the message's `entry.added` event (null for a retry of a stored message). */
+  'message:send': { ticketId: string; entry: EntryDto; duplicate: boolean; ticketCreated: boolean; seq: number | null };
+  'message:read': { read: ReadMarks };
+  'kb:feedback': Record<string, never>;
 }
 
 /** Client → server events (socket.io typed map). */
@@ -89,6 +113,10 @@ export interface ServerToClientEvents {
   error: (payload: { code: SocketErrorCode; message: string }) => void;
   /** This node is shutting down: reconnect (to another node). */
   'server:shutdown': (payload: { reconnect: boolean }) => void;
+  /** The other side read a ticket's conversation up to `entryId` (customers hear agents, agents hear customers). */
+  'ticket:read': (payload: { ticketId: string; entryId: string; reader: 'customer' | 'agent'; user: PresenceUser; at: string }) => void;
+  /** Widget visitors: how many agents are online (0 = the widget switches to offline mode). */
+  'widget:availability': (payload: { agentsOnline: number }) => void;
 }
 
 /** Validates a wire event (clients use this on what they receive). */

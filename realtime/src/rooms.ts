@@ -12,6 +12,8 @@ export const rooms = {
   customerTicket: (tenantId: string, ticketId: string) => `t:${tenantId}:cust:ticket:${ticketId}`,
   /** One customer's sockets (new tickets of theirs appear in their list). */
   customerUser: (tenantId: string, userId: string) => `t:${tenantId}:cust:user:${userId}`,
+  /** Widget visitors of a tenant (agent availability, never anyone's data). */
+  widgets: (tenantId: string) => `t:${tenantId}:cust:widgets`,
   /** Wall boards of a tenant. */
   board: (tenantId: string) => `t:${tenantId}:board`,
 } as const;

@@ -12,6 +12,15 @@ export const searchEnvSchema = z.object({
     .min(16)
     .optional()
     .meta({ description: 'Meilisearch master key (needed to mint tenant tokens).', example: 'a-long-random-master-key' }),
+  SEARCH_DATA_DIR: z.string().min(1).default('.switchboard/dev/search').meta({
+    description:
+      'Directory of the embedded search engine (snapshots and journals; one process owns it). Relative paths resolve from the working directory.',
+    example: '/var/lib/switchboard/search',
+  }),
+  SEARCH_MAX_RESIDENT_DOCS: z.coerce.number().int().min(1_000).default(250_000).meta({
+    description: 'Embedded engine: most documents kept in memory; least recently used tenants are reloaded from disk past it.',
+    example: '250000',
+  }),
 });
 
 /** Validated search settings. */

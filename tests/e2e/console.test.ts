@@ -55,10 +55,11 @@ describe('agent console, live', () => {
     await expect
       .poll(
         async () =>
+          // innerText: what a person reads, with the markup's line breaks collapsed.
           (await b.page
             .getByTestId('collision')
-            .textContent({ timeout: 500 })
-            .catch(() => '')) ?? '',
+            .innerText({ timeout: 500 })
+            .catch(() => '')).replace(/\s+/g, ' '),
         { timeout: 3000 },
       )
       .toContain('Ann e2e-live is replying');

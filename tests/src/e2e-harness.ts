@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '@switchboard/api/lib/logger';
-import { testMongoUri, testRedisUrl } from '@switchboard/api/testing/services';
+import { testMongoUri, testRedisUrl, testSearchDir } from '@switchboard/api/testing/services';
 import { CHROMIUM_ARGS } from '@switchboard/infra/services/chromium';
 import { freePort } from '@switchboard/infra/services/net';
 import { startServer, type RunningServer } from '@switchboard/infra/server/server';
@@ -51,6 +51,7 @@ export async function startStack(label: string): Promise<Stack> {
       PUBLIC_URL: url,
       LOG_LEVEL: 'silent',
       QUEUE_PREFIX: `e2e${process.pid}`,
+      SEARCH_DATA_DIR: testSearchDir(),
     },
     logger: createLogger({ level: 'silent' }),
   });

@@ -17,6 +17,7 @@ export const AUDIT_ACTIONS = [
   'api_token.revoked',
   'tenant.created',
   'tenant.settings_changed',
+  'tenant.widget_secret_rotated',
   'data.exported',
 ] as const;
 /** One of {@link AUDIT_ACTIONS}. */

@@ -1,6 +1,7 @@
 import type { Types } from 'mongoose';
 import type { Ctx } from '../context.ts';
 import type { Models } from '../db/models.ts';
+import { authorize, hasRole } from '../lib/authorize.ts';
 import type { AuditAction, AuditRecord } from './audit.model.ts';
 
 /** Filters of the audit log view. */
@@ -36,8 +37,9 @@ export class AuditService {
     });
   }
 
-  /** Newest first, filtered; `before` pages backwards. */
+  /** Newest first, filtered; `before` pages backwards. Admins only. */
   async list(ctx: Ctx, query: AuditQuery): Promise<AuditRecord[]> {
+    authorize(hasRole(ctx.actor, 'admin'), 'Only admins can read the audit log.');
     const at: Record<string, Date> = {};
     if (query.from) at.$gte = query.from;
     if (query.to) at.$lte = query.to;

@@ -101,11 +101,19 @@ export class AuthService {
     const user = await this.models.User.findOne({ tenantId: principal.ctx.tenantId, _id: oid(principal.user.id) }).lean<User>();
     if (!user?.mfa?.enabled || !user.mfa.secret) throw new AppError('bad_request', 'Two-factor authentication is not enabled.');
     const step = this.acceptCode(user.mfa.secret, user.email, code, user.mfa.lastUsedStep ?? null);
-    if (step === null) {
+    // Claiming the step is conditional, so two requests racing with one code cannot both pass.
+    const claimed =
+      step !== null &&
+      (
+        await this.models.User.updateOne(
+          { tenantId: user.tenantId, _id: user._id, $or: [{ 'mfa.lastUsedStep': null }, { 'mfa.lastUsedStep': { $lt: step } }] },
+          { $set: { 'mfa.lastUsedStep': step } },
+        )
+      ).modifiedCount === 1;
+    if (!claimed) {
       await this.audit.record(user.tenantId, 'auth.login_failed', { id: user._id, name: user.name }, { ip: meta.ip, data: { reason: 'bad_totp' } });
       throw new AppError('unauthenticated', 'That code is not valid. Use the current code from your authenticator app.');
     }
-    await this.models.User.updateOne({ tenantId: user.tenantId, _id: user._id }, { $set: { 'mfa.lastUsedStep': step } });
     await this.lucia.invalidateSession(principal.sessionId);
     const session = await this.lucia.createSession(user._id.toHexString(), { tenantId: user.tenantId.toHexString(), mfaVerified: true, ip: meta.ip ?? null, userAgent: meta.userAgent ?? null });
     await this.completeLogin(user, meta);

@@ -7,6 +7,7 @@ import { AppError } from '../lib/errors.ts';
 import { hex, oid } from '../lib/ids.ts';
 import type { Category } from './category.model.ts';
 import type { CategoryDto, categoryCreateSchema, categoryPatchSchema } from './category.schema.ts';
+import { isDuplicateKeyError } from '../db/duplicate-key.ts';
 
 /** API form of a category. */
 export function toCategoryDto(category: Category): CategoryDto {
@@ -38,7 +39,7 @@ export class CategoryService {
       const [category] = await this.models.Category.create([{ tenantId: ctx.tenantId, ...input, teamId }]);
       return toCategoryDto(category!.toObject<Category>());
     } catch (error) {
-      if ((error as { code?: number }).code === 11000) throw new AppError('conflict', `A category named ${input.name} exists.`);
+      if (isDuplicateKeyError(error)) throw new AppError('conflict', `A category named ${input.name} exists.`);
       throw error;
     }
   }
@@ -48,7 +49,16 @@ export class CategoryService {
     authorize(hasRole(ctx.actor, 'admin', 'manager'), 'Only admins and managers can manage categories.');
     const set: Record<string, unknown> = { ...patch };
     if (patch.teamId !== undefined) set.teamId = await this.checkTeam(ctx, patch.teamId);
-    const category = await this.models.Category.findOneAndUpdate({ tenantId: ctx.tenantId, _id: id }, { $set: set }, { returnDocument: 'after' }).lean<Category>();
+    const category = await this.models.Category.findOneAndUpdate(
+      { tenantId: ctx.tenantId, _id: id },
+      { $set: set },
+      { returnDocument: 'after' },
+    )
+      .lean<Category>()
+      .catch((error: unknown) => {
+        if (isDuplicateKeyError(error)) throw new AppError('conflict', `A category named ${String(patch.name)} exists.`);
+        throw error;
+      });
     if (!category) throw new AppError('not_found', 'No such category.');
     return toCategoryDto(category);
   }

@@ -39,8 +39,11 @@ export class ConversationService {
   }
 
   /**
-   * Adds a message, reply or note. Idempotent by `clientKey` (a retry returns the entry
-   * already stored and appends no event). Replies honour the stale-reply guard.
+   * Adds a message, reply or note. Idempotent by `clientKey`: a retry returns the entry
+   * already stored and appends no event — unless the first attempt stored the entry and then
+   * failed before its event reached the log (the database went away; its caller was told it
+   * failed), in which case the retry appends it, so whatever a 2xx acknowledges is in the log
+   * exactly once. Replies honour the stale-reply guard.
    */
   async add(
     ctx: Ctx,
@@ -52,7 +55,7 @@ export class ConversationService {
     const ticket = await this.tickets.requireVisible(ctx, ticketId);
     if (input.clientKey) {
       const existing = await this.models.Entry.findOne({ tenantId: ctx.tenantId, ticketId, clientKey: input.clientKey }).lean<Entry>();
-      if (existing) return { entry: toEntryDto(existing), events: [], duplicate: true };
+      if (existing) return { entry: toEntryDto(existing), events: await this.afterEntry(ctx, ticket, existing, true), duplicate: true };
     }
     if (ticket.status === 'closed') throw new AppError('invalid_transition', `Ticket #${ticket.number} is closed; open a new ticket to follow up.`);
     if (input.kind === 'reply' && input.basedOnVersion !== undefined && input.basedOnVersion < ticket.version && !input.force) {
@@ -85,7 +88,7 @@ export class ConversationService {
     } catch (error) {
       if ((error as { code?: number }).code === 11000 && input.clientKey) {
         const existing = await this.models.Entry.findOne({ tenantId: ctx.tenantId, ticketId, clientKey: input.clientKey }).lean<Entry>();
-        if (existing) return { entry: toEntryDto(existing), events: [], duplicate: true };
+        if (existing) return { entry: toEntryDto(existing), events: await this.afterEntry(ctx, ticket, existing, true), duplicate: true };
       }
       throw error;
     }
@@ -93,30 +96,39 @@ export class ConversationService {
     return { entry: toEntryDto(entry), events, duplicate: false };
   }
 
-  /** Bumps the ticket's counters and timestamps atomically and appends the events. */
-  private async afterEntry(ctx: Ctx, ticket: Ticket, entry: Entry): Promise<DomainEvent[]> {
+  /**
+   * Bumps the ticket's counters and timestamps as its only writer and appends the events.
+   * `retry`: the entry was stored by an earlier attempt; do nothing when its event is
+   * already in the log (checked under the ticket's lease, which that attempt held to append).
+   */
+  private async afterEntry(ctx: Ctx, ticket: Ticket, entry: Entry, retry = false): Promise<DomainEvent[]> {
     const now = entry.createdAt;
     const set: Record<string, unknown> = {};
     if (entry.kind === 'message') set.lastCustomerMessageAt = now;
     if (entry.kind === 'reply') set.lastAgentReplyAt = now;
-    const before = await this.models.Ticket.findOneAndUpdate(
-      { tenantId: ctx.tenantId, _id: ticket._id },
-      { $set: set, $inc: { entryCount: 1, version: 1 }, $currentDate: { updatedAt: true } },
-      { returnDocument: 'before', timestamps: false },
-    ).lean<Ticket>();
-    const version = (before?.version ?? ticket.version) + 1;
-    if (entry.kind === 'reply' && before && !before.firstResponseAt) {
-      await this.models.Ticket.updateOne({ tenantId: ctx.tenantId, _id: ticket._id, firstResponseAt: null }, { $set: { firstResponseAt: now } });
-    }
-    const newEvents: NewEvent[] = [
-      {
-        type: 'entry.added',
-        ticketId: ticket._id,
-        audience: entry.kind === 'note' ? 'staff' : 'public',
-        data: { entry: toEntryDto(entry), ticketVersion: version },
-      },
-    ];
-    const events = await this.events.append(ctx, newEvents);
+    const { before, events } = await this.tickets.exclusive(ctx, ticket._id, async () => {
+      if (retry) {
+        const logged = await this.models.Event.exists({ tenantId: ctx.tenantId, ticketId: ticket._id, type: 'entry.added', 'data.entry.id': entry._id.toHexString() });
+        if (logged) return { before: null, events: [] as DomainEvent[] };
+      }
+      const before = await this.models.Ticket.findOneAndUpdate(
+        { tenantId: ctx.tenantId, _id: ticket._id },
+        { $set: set, $inc: { entryCount: 1, version: 1 }, $currentDate: { updatedAt: true } },
+        { returnDocument: 'before', timestamps: false },
+      ).lean<Ticket>();
+      if (entry.kind === 'reply' && before && !before.firstResponseAt) {
+        await this.models.Ticket.updateOne({ tenantId: ctx.tenantId, _id: ticket._id }, { $set: { firstResponseAt: now } });
+      }
+      const newEvents: NewEvent[] = [
+        {
+          type: 'entry.added',
+          ticketId: ticket._id,
+          audience: entry.kind === 'note' ? 'staff' : 'public',
+          data: { entry: toEntryDto(entry), ticketVersion: (before?.version ?? ticket.version) + 1 },
+        },
+      ];
+      return { before, events: await this.events.append(ctx, newEvents) };
+    });
     const next = before ? statusAfter(entry.kind, before.status) : undefined;
     if (next) {
       const system = { ...ctx, actor: isStaff(ctx.actor) ? ctx.actor : ({ kind: 'system', name: 'Switchboard' } as const) };
@@ -126,16 +138,18 @@ export class ConversationService {
     return events;
   }
 
-  /** A customer's message reopens pending, on-hold or solved tickets (conditional, atomic). */
+  /** A customer's message reopens pending, on-hold or solved tickets (conditional, as the ticket's only writer). */
   private async reopen(ctx: Ctx, id: Types.ObjectId, from: TicketStatus, to: TicketStatus): Promise<{ events: DomainEvent[] } | null> {
-    const before = await this.models.Ticket.findOneAndUpdate(
-      { tenantId: ctx.tenantId, _id: id, status: from },
-      { $set: { status: to, solvedAt: null }, $inc: { version: 1 }, $currentDate: { updatedAt: true } },
-      { returnDocument: 'before', timestamps: false },
-    ).lean<Ticket>();
-    if (!before) return null;
-    const events = await this.events.append(ctx, [{ type: 'ticket.status_changed', ticketId: id, audience: 'public', data: { from, to, version: before.version + 1, reason: 'customer_replied' } }]);
-    return { events };
+    return this.tickets.exclusive(ctx, id, async () => {
+      const before = await this.models.Ticket.findOneAndUpdate(
+        { tenantId: ctx.tenantId, _id: id, status: from },
+        { $set: { status: to, solvedAt: null }, $inc: { version: 1 }, $currentDate: { updatedAt: true } },
+        { returnDocument: 'before', timestamps: false },
+      ).lean<Ticket>();
+      if (!before) return null;
+      const events = await this.events.append(ctx, [{ type: 'ticket.status_changed', ticketId: id, audience: 'public', data: { from, to, version: before.version + 1, reason: 'customer_replied' } }]);
+      return { events };
+    });
   }
 
   private async checkMentions(ctx: Ctx, ids: string[]): Promise<Types.ObjectId[]> {

@@ -21,3 +21,18 @@ export async function mongoReady(connection: Connection): Promise<boolean> {
   const reply = await connection.db.admin().command({ ping: 1 });
   return reply.ok === 1;
 }
+
+/**
+ * True for the driver's "cannot reach the server" failures (no server selected in time, a
+ * connection dropped or its pool cleared, the client closed): the database is unavailable
+ * right now, which is an outage to report as 503 for clients to retry, not a bug.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const { MongoServerSelectionError, MongoNetworkError, MongoNotConnectedError, MongoTopologyClosedError } = mongoose.mongo;
+  return (
+    error instanceof MongoServerSelectionError ||
+    error instanceof MongoNetworkError ||
+    error instanceof MongoNotConnectedError ||
+    error instanceof MongoTopologyClosedError
+  );
+}

@@ -76,19 +76,22 @@ describe('EventLog', () => {
 
   it('fills a hole whose writer died, and a late writer gets a fresh seq instead', async () => {
     const tenant = new Types.ObjectId();
-    const log = new EventLog(models.Event, models.Counter, publisher, 150);
-    await log.append(systemCtx(tenant), [{ type: 'ticket.updated', audience: 'staff', data: {} }]);
+    // Two readers over one log: a patient one, and one whose timeout has already passed
+    // (no sleeping, so a slow machine cannot change the outcome).
+    const patient = new EventLog(models.Event, models.Counter, publisher, 60_000);
+    const impatient = new EventLog(models.Event, models.Counter, publisher, 0);
+    await patient.append(systemCtx(tenant), [{ type: 'ticket.updated', audience: 'staff', data: {} }]);
     const dead = await reserve(models.Counter, tenant, 'event');
-    await log.append(systemCtx(tenant), [{ type: 'ticket.updated', audience: 'staff', data: {} }]);
-    expect((await log.readAfter(tenant, 0)).cursor).toBe(1);
+    await patient.append(systemCtx(tenant), [{ type: 'ticket.updated', audience: 'staff', data: {} }]);
+    expect((await patient.readAfter(tenant, 0)).cursor).toBe(1);
 
-    await new Promise((r) => setTimeout(r, 300));
-    const page = await log.readAfter(tenant, 0);
+    const page = await impatient.readAfter(tenant, 0);
     expect(page.events.map((e) => [e.seq, e.type])).toEqual([
       [1, 'ticket.updated'],
       [dead, 'log.gap_filled'],
       [3, 'ticket.updated'],
     ]);
+    expect((await patient.readAfter(tenant, 0)).cursor).toBe(3);
     // The "dead" writer wakes up: its slot is taken, so its insert is refused as a duplicate.
     const late = await models.Event.create({ tenantId: tenant, seq: dead, type: 'ticket.updated', ticketId: null, audience: 'staff', actor: { id: null, name: 't', kind: 'system' }, data: {}, at: new Date() }).catch((e: unknown) => e);
     expect(late).toMatchObject({ code: 11000 });

@@ -15,6 +15,15 @@ export const EVENT_TYPES = [
   'ticket.categorized',
   'entry.added',
   'time_entry.logged',
+  'ticket.sla_updated',
+  'ticket.sla_warning',
+  'ticket.sla_breached',
+  'sla_policy.changed',
+  'article.created',
+  'article.updated',
+  'article.published',
+  'article.unpublished',
+  'article.deleted',
   'log.gap_filled',
 ] as const;
 

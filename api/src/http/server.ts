@@ -7,6 +7,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import { isDatabaseUnavailable } from '../db/connection.ts';
 import { AppError, errorBody, errorCodes, type ErrorCode } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 
@@ -61,6 +62,10 @@ export function createHttpServer({ logger, bodyLimit, trustProxy = false, server
     if (hasZodFastifySchemaValidationErrors(error)) {
       const details = error.validation.map((v) => ({ path: v.instancePath || '/', message: v.message, where: error.validationContext }));
       return reply.status(400).send(errorBody('validation_failed', 'The request is not valid.', request.id, details));
+    }
+    if (isDatabaseUnavailable(error)) {
+      request.log.error({ err: error }, 'database unavailable');
+      return reply.status(503).send(errorBody('unavailable', 'The database is unavailable right now; try again shortly.', request.id));
     }
     const fastifyError = error as FastifyError;
     const status = fastifyError.statusCode ?? 500;

@@ -6,14 +6,15 @@ import { authorize } from '../lib/authorize.ts';
 import { AppError } from '../lib/errors.ts';
 import type { Organisation } from './organisation.model.ts';
 import type { OrganisationDto, organisationCreateSchema, organisationPatchSchema } from './organisation.schema.ts';
+import { isDuplicateKeyError } from '../db/duplicate-key.ts';
 
-/** API form of an organisation. */
-export function toOrganisationDto(org: Organisation): OrganisationDto {
+/** API form of an organisation. `notes` are internal: only staff get them. */
+export function toOrganisationDto(org: Organisation, includeNotes = true): OrganisationDto {
   return {
     id: org._id.toHexString(),
     name: org.name,
     domains: org.domains,
-    notes: org.notes,
+    notes: includeNotes ? org.notes : '',
     locations: org.locations.map((l) => ({ id: l._id.toHexString(), name: l.name, address: l.address, phone: l.phone ?? null })),
     createdAt: org.createdAt.toISOString(),
   };
@@ -29,7 +30,7 @@ export class OrganisationService {
     const filter: Record<string, unknown> = { tenantId: ctx.tenantId };
     if (q) filter.name = new RegExp(q.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i');
     const rows = await this.models.Organisation.find(filter).sort({ name: 1 }).limit(500).lean<Organisation[]>();
-    return rows.map(toOrganisationDto);
+    return rows.map((org) => toOrganisationDto(org));
   }
 
   /** One organisation: staff, or a contact of it. */
@@ -37,7 +38,7 @@ export class OrganisationService {
     const own = ctx.actor.kind === 'user' && ctx.actor.organisationId?.equals(id) === true;
     const org = await this.models.Organisation.findOne({ tenantId: ctx.tenantId, _id: id }).lean<Organisation>();
     if (!org || (!isStaff(ctx.actor) && !own)) throw new AppError('not_found', 'No such organisation.');
-    return toOrganisationDto(org);
+    return toOrganisationDto(org, isStaff(ctx.actor));
   }
 
   /** Creates an organisation (staff). */
@@ -47,7 +48,7 @@ export class OrganisationService {
       const [org] = await this.models.Organisation.create([{ tenantId: ctx.tenantId, ...input }]);
       return toOrganisationDto(org!.toObject<Organisation>());
     } catch (error) {
-      if ((error as { code?: number }).code === 11000) throw new AppError('conflict', `An organisation named ${input.name} exists.`);
+      if (isDuplicateKeyError(error)) throw new AppError('conflict', `An organisation named ${input.name} exists.`);
       throw error;
     }
   }
@@ -55,7 +56,16 @@ export class OrganisationService {
   /** Edits an organisation (staff); locations are replaced as a whole. */
   async update(ctx: Ctx, id: Types.ObjectId, patch: z.infer<typeof organisationPatchSchema>): Promise<OrganisationDto> {
     authorize(isStaff(ctx.actor), 'Only staff can manage organisations.');
-    const org = await this.models.Organisation.findOneAndUpdate({ tenantId: ctx.tenantId, _id: id }, { $set: patch }, { returnDocument: 'after', runValidators: true }).lean<Organisation>();
+    const org = await this.models.Organisation.findOneAndUpdate(
+      { tenantId: ctx.tenantId, _id: id },
+      { $set: patch },
+      { returnDocument: 'after', runValidators: true },
+    )
+      .lean<Organisation>()
+      .catch((error: unknown) => {
+        if (isDuplicateKeyError(error)) throw new AppError('conflict', `An organisation named ${String(patch.name)} exists.`);
+        throw error;
+      });
     if (!org) throw new AppError('not_found', 'No such organisation.');
     return toOrganisationDto(org);
   }

@@ -71,6 +71,32 @@ const CATEGORIES: Array<{ name: string; description: string; team?: string; skil
   { name: 'Technical', description: 'Bugs, errors, broken features, exports, integrations and performance problems.', team: 'Technical', skill: 'technical' },
 ];
 
+/** Knowledge-base articles of every demo tenant (all published; the last one for staff only). */
+const ARTICLES: Array<{ title: string; body: string; section: 'Account' | 'Billing'; tags: string[]; visibility: 'public' | 'internal' }> =
+  [
+    {
+      title: 'Reset your password',
+      body: 'Open the sign-in page, choose "Forgot password" and follow the link we mail you. The link works once, for one hour.',
+      section: 'Account',
+      tags: ['password', 'sign-in'],
+      visibility: 'public',
+    },
+    {
+      title: 'Why was my card charged twice?',
+      body: 'A second charge is usually a pending authorisation that disappears within five days. If it stays, write to us with the invoice number and we refund it.',
+      section: 'Billing',
+      tags: ['invoice', 'refund'],
+      visibility: 'public',
+    },
+    {
+      title: 'Refund checklist for agents',
+      body: 'Check the invoice in the billing tool, refund the duplicate only, note the refund id on the ticket and set it to pending.',
+      section: 'Billing',
+      tags: ['refund'],
+      visibility: 'internal',
+    },
+  ];
+
 /**
  * Creates the demo tenants through the domain services (so they carry real events) when
  * they do not exist yet. Idempotent: a tenant that exists is left exactly as it is.
@@ -126,5 +152,27 @@ async function seedTenant(domain: Domain, spec: DemoTenant): Promise<void> {
     if (t.note) await domain.conversation.add(agentCtx, id, { kind: 'note', body: t.note, format: 'text' });
     if (t.reply) await domain.conversation.add(agentCtx, id, { kind: 'reply', body: t.reply, format: 'text' });
     if (t.status) await domain.tickets.changeStatus(agentCtx, id, t.status);
+  }
+  const help = await domain.kb.createSection(adminCtx, {
+    name: 'Getting started',
+    description: 'Accounts, billing and the basics',
+    parentId: null,
+    position: 0,
+  });
+  const sections = new Map<string, string | null>();
+  for (const [position, name] of ['Account', 'Billing'].entries())
+    sections.set(name, (await domain.kb.createSection(adminCtx, { name, description: '', parentId: help.id, position })).id);
+  for (const a of ARTICLES) {
+    const article = await domain.kb.create(adminCtx, {
+      title: a.title,
+      body: a.body,
+      format: 'text',
+      sectionId: sections.get(a.section) ?? null,
+      locale: 'en',
+      visibility: a.visibility,
+      tags: a.tags,
+      note: '',
+    });
+    await domain.kb.publish(adminCtx, oid(article.id));
   }
 }

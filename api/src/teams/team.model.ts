@@ -11,6 +11,8 @@ export interface Team {
   name: string;
   description: string;
   assignment: (typeof ASSIGNMENT_STRATEGIES)[number];
+  /** The agent who got the team's last round-robin assignment (routing's pointer). */
+  lastAssignedId?: Types.ObjectId | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -20,6 +22,7 @@ const teamSchema = new Schema<Team>(
     name: { type: String, required: true, trim: true },
     description: { type: String, default: '' },
     assignment: { type: String, enum: ASSIGNMENT_STRATEGIES, default: 'least_loaded' },
+    lastAssignedId: { type: Schema.Types.ObjectId, default: null },
   },
   { timestamps: true, versionKey: false },
 );

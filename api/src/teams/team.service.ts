@@ -8,6 +8,7 @@ import type { Team } from './team.model.ts';
 import type { TeamDto } from './team.schema.ts';
 import type { z } from 'zod';
 import type { teamCreateSchema, teamPatchSchema } from './team.schema.ts';
+import { isDuplicateKeyError } from '../db/duplicate-key.ts';
 
 /** Teams and their members (membership lives on the user: `teamIds`). */
 export class TeamService {
@@ -37,7 +38,7 @@ export class TeamService {
       const [team] = await this.models.Team.create([{ tenantId: ctx.tenantId, ...input }]);
       return (await this.dto(ctx, [team!.toObject<Team>()]))[0]!;
     } catch (error) {
-      if ((error as { code?: number }).code === 11000) throw new AppError('conflict', `A team named ${input.name} exists.`);
+      if (isDuplicateKeyError(error)) throw new AppError('conflict', `A team named ${input.name} exists.`);
       throw error;
     }
   }
@@ -45,7 +46,12 @@ export class TeamService {
   /** Renames or reconfigures a team. */
   async update(ctx: Ctx, id: Types.ObjectId, patch: z.infer<typeof teamPatchSchema>): Promise<TeamDto> {
     authorize(hasRole(ctx.actor, 'admin', 'manager'), 'Only admins and managers can manage teams.');
-    const team = await this.models.Team.findOneAndUpdate({ tenantId: ctx.tenantId, _id: id }, { $set: patch }, { returnDocument: 'after' }).lean<Team>();
+    const team = await this.models.Team.findOneAndUpdate({ tenantId: ctx.tenantId, _id: id }, { $set: patch }, { returnDocument: 'after' })
+      .lean<Team>()
+      .catch((error: unknown) => {
+        if (isDuplicateKeyError(error)) throw new AppError('conflict', `A team named ${String(patch.name)} exists.`);
+        throw error;
+      });
     if (!team) throw new AppError('not_found', 'No such team.');
     return (await this.dto(ctx, [team]))[0]!;
   }

@@ -32,6 +32,19 @@ export const tenantSignupSchema = z
 /** Sign-up input. */
 export type TenantSignup = z.infer<typeof tenantSignupSchema>;
 
+/** A colour the widget puts into its stylesheet: six hex digits only, so nothing else can reach the CSS. */
+const hexColor = z.string().regex(/^#[0-9a-f]{6}$/i, '#rrggbb');
+
+/**
+ * A site allowed to embed the widget: an origin (`https://shop.example.com`, with a port if
+ * it is not the default), nothing more — the handshake's Origin header is compared exactly.
+ */
+export const widgetOriginSchema = z
+  .url({ protocol: /^https?$/ })
+  .max(200)
+  .transform((value) => new URL(value).origin)
+  .refine((origin) => origin !== 'null', 'an http(s) origin');
+
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'HH:MM');
 
 /** Tenant settings an admin may change. */
@@ -44,8 +57,11 @@ export const tenantSettingsPatchSchema = z
       .max(7),
     customersSeeOrganisationTickets: z.boolean(),
     aiConfidenceThreshold: z.number().min(0).max(1),
-    widgetAllowedOrigins: z.array(z.url().max(200)).max(50),
+    widgetAllowedOrigins: z.array(widgetOriginSchema).max(50),
     widgetRequireVerifiedIdentity: z.boolean(),
+    widgetPrimaryColor: hexColor,
+    widgetTextColor: hexColor,
+    widgetGreeting: z.string().trim().min(1).max(280),
   })
   .partial()
   .strict();
@@ -65,6 +81,9 @@ export const tenantDtoSchema = z.object({
     aiConfidenceThreshold: z.number(),
     widgetAllowedOrigins: z.array(z.string()),
     widgetRequireVerifiedIdentity: z.boolean(),
+    widgetPrimaryColor: z.string(),
+    widgetTextColor: z.string(),
+    widgetGreeting: z.string(),
   }),
   createdAt: z.string(),
 });

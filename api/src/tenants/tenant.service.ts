@@ -4,8 +4,9 @@ import type { AuditService } from '../audit/audit.service.ts';
 import { actorUserId, type Ctx } from '../context.ts';
 import type { Models } from '../db/models.ts';
 import { AppError } from '../lib/errors.ts';
+import { newTokenKey } from '../widget/widget-token.ts';
 import type { User } from '../users/user.model.ts';
-import type { Tenant } from './tenant.model.ts';
+import { WIDGET_APPEARANCE_DEFAULTS, type Tenant } from './tenant.model.ts';
 import { assertCanConfigureTenant, assertCanReadTenant } from './tenant.policy.ts';
 import type { TenantDto, TenantSettingsPatch, TenantSignup } from './tenant.schema.ts';
 
@@ -23,6 +24,9 @@ export function toTenantDto(tenant: Tenant): TenantDto {
       aiConfidenceThreshold: tenant.settings.aiConfidenceThreshold,
       widgetAllowedOrigins: tenant.settings.widgetAllowedOrigins,
       widgetRequireVerifiedIdentity: tenant.settings.widgetRequireVerifiedIdentity,
+      widgetPrimaryColor: tenant.settings.widgetPrimaryColor ?? WIDGET_APPEARANCE_DEFAULTS.widgetPrimaryColor,
+      widgetTextColor: tenant.settings.widgetTextColor ?? WIDGET_APPEARANCE_DEFAULTS.widgetTextColor,
+      widgetGreeting: tenant.settings.widgetGreeting ?? WIDGET_APPEARANCE_DEFAULTS.widgetGreeting,
     },
     createdAt: tenant.createdAt.toISOString(),
   };
@@ -52,6 +56,7 @@ export class TenantService {
           timezone: input.timezone,
           widgetSecret: randomBytes(32).toString('base64url'),
           widgetKey: `wk_${randomBytes(12).toString('base64url')}`,
+          widgetTokenKey: newTokenKey(),
         },
       ]);
       tenant = created!.toObject<Tenant>();
@@ -92,7 +97,15 @@ export class TenantService {
     if (patch.name !== undefined) set.name = patch.name;
     if (patch.timezone !== undefined) set.timezone = patch.timezone;
     if (patch.businessHours !== undefined) set.businessHours = patch.businessHours;
-    for (const key of ['customersSeeOrganisationTickets', 'aiConfidenceThreshold', 'widgetAllowedOrigins', 'widgetRequireVerifiedIdentity'] as const) {
+    for (const key of [
+      'customersSeeOrganisationTickets',
+      'aiConfidenceThreshold',
+      'widgetAllowedOrigins',
+      'widgetRequireVerifiedIdentity',
+      'widgetPrimaryColor',
+      'widgetTextColor',
+      'widgetGreeting',
+    ] as const) {
       if (patch[key] !== undefined) set[`settings.${key}`] = patch[key];
     }
     const updated = await this.models.Tenant.findOneAndUpdate({ _id: ctx.tenantId }, { $set: set }, { returnDocument: 'after' }).lean<Tenant>();

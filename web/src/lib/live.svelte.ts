@@ -1,6 +1,6 @@
 import { SeqTracker } from '@switchboard/realtime/client/seq-tracker';
 import { io, type Socket } from 'socket.io-client';
-import type { Ack, ClientAckData, ClientToServerEvents, DomainEvent, PresenceUser, ServerToClientEvents } from './types.ts';
+import type { Ack, ClientAckData, ClientToServerEvents, DomainEvent, PresenceUser, ReadMarks, ServerToClientEvents } from './types.ts';
 
 type Listener = (event: DomainEvent) => void;
 type AgentPresence = PresenceUser & { status: 'online' | 'away' };
@@ -19,6 +19,8 @@ class Live {
   viewers = $state<Record<string, PresenceUser[]>>({});
   typing = $state<Record<string, Array<{ user: PresenceUser; kind: 'reply' | 'note' }>>>({});
   collisions = $state<Record<string, PresenceUser[]>>({});
+  /** How far customer and agents have read each joined ticket (read receipts). */
+  readMarks = $state<Record<string, ReadMarks>>({});
   /** Increments on every reset (listeners reload their data). */
   resets = $state(0);
 
@@ -26,6 +28,7 @@ class Live {
   private tracker: SeqTracker<DomainEvent> | undefined;
   private readonly listeners = new Set<Listener>();
   private readonly joined = new Set<string>();
+  private readonly joins = new Map<string, Promise<unknown>>();
   private resyncing = false;
 
   /** Opens the connection once per tab. */
@@ -70,6 +73,10 @@ class Live {
       this.typing = { ...this.typing, [ticketId]: active ? [...others, { user, kind }] : others };
     });
     socket.on('ticket:collision', ({ ticketId, replying }) => (this.collisions = { ...this.collisions, [ticketId]: replying }));
+    socket.on('ticket:read', ({ ticketId, entryId, reader }: { ticketId: string; entryId: string; reader: keyof ReadMarks }) => {
+      const marks = this.readMarks[ticketId] ?? { customer: null, agent: null };
+      if (!marks[reader] || entryId > marks[reader]) this.readMarks = { ...this.readMarks, [ticketId]: { ...marks, [reader]: entryId } };
+    });
     socket.on('server:shutdown', () => {
       this.status = 'offline';
     });
@@ -117,16 +124,30 @@ class Live {
   /** Starts viewing a ticket (presence); remembered across reconnects. */
   async join(ticketId: string): Promise<void> {
     this.joined.add(ticketId);
-    const reply = await this.emit('ticket:join', { ticketId });
+    const joining = this.emit('ticket:join', { ticketId });
+    this.joins.set(ticketId, joining);
+    const reply = await joining;
     if (reply.ok) {
       this.viewers = { ...this.viewers, [ticketId]: reply.data.viewers };
       this.collisions = { ...this.collisions, [ticketId]: reply.data.replying };
+      if (reply.data.read) this.readMarks = { ...this.readMarks, [ticketId]: reply.data.read };
     }
+  }
+
+  /** Tells the customer this agent has read the conversation up to `entryId`. */
+  async markRead(ticketId: string, entryId: string): Promise<void> {
+    const marks = this.readMarks[ticketId];
+    if (marks?.agent && marks.agent >= entryId) return;
+    // The hub accepts read marks only for tickets this socket has joined.
+    await this.joins.get(ticketId);
+    const reply = await this.emit('message:read', { ticketId, entryId });
+    if (reply.ok) this.readMarks = { ...this.readMarks, [ticketId]: reply.data.read };
   }
 
   /** Stops viewing a ticket. */
   async leave(ticketId: string): Promise<void> {
     this.joined.delete(ticketId);
+    this.joins.delete(ticketId);
     await this.emit('ticket:leave', { ticketId });
   }
 

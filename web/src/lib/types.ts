@@ -10,4 +10,13 @@ export type { TimeEntryDto } from '@switchboard/api/time-entries/time-entry.sche
 export type { TenantDto } from '@switchboard/api/tenants/tenant.schema';
 export type { DomainEvent } from '@switchboard/api/events/event-types';
 export type { TicketStatus, TicketPriority } from '@switchboard/api/tickets/ticket-status';
-export type { PresenceUser, Ack, ClientAckData, ClientToServerEvents, ServerToClientEvents } from '@switchboard/realtime/protocol';
+export type {
+  PresenceUser,
+  Ack,
+  ClientAckData,
+  ClientToServerEvents,
+  ReadMarks,
+  ServerToClientEvents,
+} from '@switchboard/realtime/protocol';
+export type { BoardData, BoardFigures, BoardDto } from '@switchboard/api/boards/board.schema';
+export type { SlaCalendarDto, SlaPolicyDto, SlaReportDto } from '@switchboard/api/sla/sla-config.schema';

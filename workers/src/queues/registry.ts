@@ -11,6 +11,20 @@ export type JobHandler<D extends JobDefinition> = (payload: PayloadOf<D>, job: B
 export interface EnqueueOptions {
   jobId?: string;
   delayMs?: number;
+  /** Overrides the definition's attempts (policies configured at run time, e.g. webhooks). */
+  attempts?: number;
+  /** Overrides the definition's first backoff delay (same backoff type). */
+  backoffMs?: number;
+}
+
+/** A job that failed for good (no attempt left): the dead-letter view. */
+export interface DeadLetter {
+  queue: string;
+  jobId: string;
+  attemptsMade: number;
+  failedReason: string;
+  failedAt: Date | null;
+  data: unknown;
 }
 
 /**
@@ -32,8 +46,9 @@ export class QueueRegistry {
   /** Bull shares one client and one subscriber; blocking clients are per queue. */
   private createClient = (type: 'client' | 'subscriber' | 'bclient', options?: RedisOptions): Redis => {
     const base: RedisOptions = { ...options, maxRetriesPerRequest: null, enableReadyCheck: false };
-    if (type === 'client') return (this.client ??= new Redis(this.redisUrl, base));
-    if (type === 'subscriber') return (this.subscriber ??= new Redis(this.redisUrl, base));
+    // Every queue adds its listeners to the two shared clients; the catalogue has more than 10.
+    if (type === 'client') return (this.client ??= new Redis(this.redisUrl, base).setMaxListeners(100));
+    if (type === 'subscriber') return (this.subscriber ??= new Redis(this.redisUrl, base).setMaxListeners(100));
     const blocking = new Redis(this.redisUrl, base);
     this.extra.push(blocking);
     return blocking;
@@ -62,7 +77,15 @@ export class QueueRegistry {
   /** Validates the payload and adds a job. */
   async enqueue<D extends JobDefinition>(definition: D, payload: z.input<D['payload']>, options: EnqueueOptions = {}): Promise<Bull.Job> {
     const data = definition.payload.parse(payload);
-    return this.queue(definition).add({ v: definition.version, data }, { jobId: options.jobId, delay: options.delayMs });
+    return this.queue(definition).add(
+      { v: definition.version, data },
+      {
+        jobId: options.jobId,
+        delay: options.delayMs,
+        ...(options.attempts ? { attempts: options.attempts } : {}),
+        ...(options.backoffMs ? { backoff: { type: definition.backoff.type, delay: options.backoffMs } } : {}),
+      },
+    );
   }
 
   /** Starts processing a job type in this process. */
@@ -83,6 +106,28 @@ export class QueueRegistry {
   /** All queues created so far (for the dashboard and shutdown). */
   all(): Bull.Queue[] {
     return [...this.queues.values()];
+  }
+
+  /**
+   * Jobs that failed for good, newest first, across the given job types (bull keeps a job
+   * in its failed set only once no attempt is left; retries wait in `delayed`).
+   */
+  async deadLetters(definitions: readonly JobDefinition[], limit = 100): Promise<DeadLetter[]> {
+    const letters: DeadLetter[] = [];
+    for (const definition of definitions) {
+      const failed = await this.queue(definition).getFailed(0, limit - 1);
+      for (const job of failed) {
+        letters.push({
+          queue: definition.name,
+          jobId: String(job.id),
+          attemptsMade: job.attemptsMade,
+          failedReason: job.failedReason ?? '',
+          failedAt: job.finishedOn ? new Date(job.finishedOn) : null,
+          data: (job.data as { data?: unknown }).data ?? job.data,
+        });
+      }
+    }
+    return letters.sort((a, b) => (b.failedAt?.getTime() ?? 0) - (a.failedAt?.getTime() ?? 0)).slice(0, limit);
   }
 
   /** True when the shared Redis client answers. */
