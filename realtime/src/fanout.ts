@@ -22,7 +22,8 @@ export function createFanout(redis: Redis, key = 'switchboard'): EventListener {
       agent.to(rooms.staff(tenant)).emit('event', event);
       // Wall displays only need to know that something changed (they re-read aggregates);
       // they never get contents, so an internal note's text cannot end up on a TV.
-      if (event.type.startsWith('ticket.') || event.type === 'entry.added') board.to(rooms.board(tenant)).emit('event', { ...event, data: {} });
+      if (event.type.startsWith('ticket.') || event.type === 'entry.added')
+        board.to(rooms.board(tenant)).emit('event', { ...event, data: {} });
       if (event.audience !== 'public' || !event.ticketId) continue;
       customer.to(rooms.customerTicket(tenant, event.ticketId)).emit('event', event);
       const requester = (event.data.ticket as { requester?: { id?: string } } | undefined)?.requester?.id;

@@ -104,8 +104,8 @@ describe('Redis restarted while tickets are being opened', () => {
     };
     await sleep(30_000);
     console.log('CATEGORIZED', JSON.stringify(await perTicket('ticket.categorized')), JSON.stringify(await perTicket('ticket.sla_warning')));
-    console.log('WORKERLOG', cluster.workers[0]!.output().slice(-6000));
-    console.log('APILOG', cluster.api.output().slice(-3000));
+    const dbg = await readLog(staff, start);
+    console.log('LOG', dbg.cursor, JSON.stringify(dbg.events.map((e) => [e.seq, e.type, e.ticketId])), JSON.stringify(accepted));
     await expect.poll(() => perTicket('ticket.categorized'), { timeout: 90_000, interval: 1000 }).toEqual(accepted.map(() => 1));
     await expect.poll(() => perTicket('ticket.sla_warning'), { timeout: 90_000, interval: 1000 }).toEqual(accepted.map(() => 1));
     void queuedAtRestart;

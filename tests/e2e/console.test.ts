@@ -56,10 +56,12 @@ describe('agent console, live', () => {
       .poll(
         async () =>
           // innerText: what a person reads, with the markup's line breaks collapsed.
-          (await b.page
-            .getByTestId('collision')
-            .innerText({ timeout: 500 })
-            .catch(() => '')).replace(/\s+/g, ' '),
+          (
+            await b.page
+              .getByTestId('collision')
+              .innerText({ timeout: 500 })
+              .catch(() => '')
+          ).replace(/\s+/g, ' '),
         { timeout: 3000 },
       )
       .toContain('Ann e2e-live is replying');

@@ -44,19 +44,61 @@ beforeAll(async () => {
     logger: createLogger({ level: 'silent' }),
   });
   const domain = server.domain!;
-  const { tenant, admin: adminUser } = await domain.tenants.signUp({ slug: 'triage-co', name: 'Triage Co', timezone: 'UTC', admin: { name: 'Admin', email: 'admin@triage.test', password: PASSWORD } });
+  const { tenant, admin: adminUser } = await domain.tenants.signUp({
+    slug: 'triage-co',
+    name: 'Triage Co',
+    timezone: 'UTC',
+    admin: { name: 'Admin', email: 'admin@triage.test', password: PASSWORD },
+  });
   admin = { tenantId: tenant._id, actor: { kind: 'user', userId: adminUser._id, role: 'admin', name: 'Admin' } };
   await domain.tenants.updateSettings(admin, { aiConfidenceThreshold: 0.3 });
   const billing = await domain.teams.create(admin, { name: 'Billing', description: '', assignment: 'least_loaded' });
   const tech = await domain.teams.create(admin, { name: 'Technical', description: '', assignment: 'least_loaded' });
-  billingCategory = (await domain.categories.create(admin, { name: 'Billing', description: 'Invoices, payments, refunds, double charges, credit cards, pricing and subscriptions.', teamId: billing.id, skill: 'billing', active: true })).id;
-  await domain.categories.create(admin, { name: 'Technical', description: 'Bugs, errors, crashes, broken features, exports and integrations.', teamId: tech.id, skill: null, active: true });
-  await domain.categories.create(admin, { name: 'Access', description: 'Signing in, passwords, two-factor codes, locked accounts.', teamId: tech.id, skill: null, active: true });
-  const aliceUser = await domain.users.create(admin, { email: 'alice@triage.test', name: 'Alice', role: 'agent', password: PASSWORD, teamIds: [billing.id], skills: ['billing'] });
+  billingCategory = (
+    await domain.categories.create(admin, {
+      name: 'Billing',
+      description: 'Invoices, payments, refunds, double charges, credit cards, pricing and subscriptions.',
+      teamId: billing.id,
+      skill: 'billing',
+      active: true,
+    })
+  ).id;
+  await domain.categories.create(admin, {
+    name: 'Technical',
+    description: 'Bugs, errors, crashes, broken features, exports and integrations.',
+    teamId: tech.id,
+    skill: null,
+    active: true,
+  });
+  await domain.categories.create(admin, {
+    name: 'Access',
+    description: 'Signing in, passwords, two-factor codes, locked accounts.',
+    teamId: tech.id,
+    skill: null,
+    active: true,
+  });
+  const aliceUser = await domain.users.create(admin, {
+    email: 'alice@triage.test',
+    name: 'Alice',
+    role: 'agent',
+    password: PASSWORD,
+    teamIds: [billing.id],
+    skills: ['billing'],
+  });
   // Bob is in the team but lacks the skill: routing must skip him.
-  await domain.users.create(admin, { email: 'bob@triage.test', name: 'Bob', role: 'agent', password: PASSWORD, teamIds: [billing.id], skills: [] });
+  await domain.users.create(admin, {
+    email: 'bob@triage.test',
+    name: 'Bob',
+    role: 'agent',
+    password: PASSWORD,
+    teamIds: [billing.id],
+    skills: [],
+  });
   await domain.users.create(admin, { email: 'carla@triage.test', name: 'Carla', role: 'customer', password: PASSWORD });
-  alice = { id: aliceUser._id.toHexString(), cookie: cookieOf((await domain.auth.login({ tenant: 'triage-co', email: 'alice@triage.test', password: PASSWORD }, {})).cookie) };
+  alice = {
+    id: aliceUser._id.toHexString(),
+    cookie: cookieOf((await domain.auth.login({ tenant: 'triage-co', email: 'alice@triage.test', password: PASSWORD }, {})).cookie),
+  };
   customerCookie = cookieOf((await domain.auth.login({ tenant: 'triage-co', email: 'carla@triage.test', password: PASSWORD }, {})).cookie);
   agentSocket = connectClient(server.hubPort!, '/agent', { cookie: alice.cookie, origin: url });
   await connected(agentSocket);
@@ -74,14 +116,23 @@ describe('AI triage and routing', () => {
     const response = await fetch(`${url}/api/v1/tickets`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', cookie: customerCookie, origin: url },
-      body: JSON.stringify({ subject: 'Charged twice for my subscription', body: 'My credit card was charged two times for the March invoice. Please refund the double payment.', format: 'text' }),
+      body: JSON.stringify({
+        subject: 'Charged twice for my subscription',
+        body: 'My credit card was charged two times for the March invoice. Please refund the double payment.',
+        format: 'text',
+      }),
     });
     expect(response.status).toBe(201);
     const { ticket } = (await response.json()) as { ticket: { id: string } };
 
-    await expect.poll(() => events.filter((e) => e.ticketId === ticket.id).map((e) => e.type), { timeout: 60_000, interval: 200 }).toEqual(expect.arrayContaining(['ticket.categorized', 'ticket.assigned']));
+    await expect
+      .poll(() => events.filter((e) => e.ticketId === ticket.id).map((e) => e.type), { timeout: 60_000, interval: 200 })
+      .toEqual(expect.arrayContaining(['ticket.categorized', 'ticket.assigned']));
     const categorized = events.find((e) => e.ticketId === ticket.id && e.type === 'ticket.categorized')!;
-    expect(categorized.data).toMatchObject({ categoryId: billingCategory, ai: { applied: true, categoryId: billingCategory, language: 'en' } });
+    expect(categorized.data).toMatchObject({
+      categoryId: billingCategory,
+      ai: { applied: true, categoryId: billingCategory, language: 'en' },
+    });
     expect((categorized.data.ai as { score: number }).score).toBeGreaterThan(0.3);
     const assigned = events.find((e) => e.ticketId === ticket.id && e.type === 'ticket.assigned')!;
     expect(assigned.data).toMatchObject({ to: { assigneeId: alice.id } });
@@ -89,10 +140,13 @@ describe('AI triage and routing', () => {
 
     // The assignment opens the ticket in a second step right after the assigned event.
     await expect
-      .poll(async () => {
-        const stored = await server.domain!.tickets.get(systemCtx(admin.tenantId), oid(ticket.id));
-        return { categoryId: stored.categoryId, assigneeId: stored.assigneeId, status: stored.status };
-      }, { timeout: 10_000, interval: 100 })
+      .poll(
+        async () => {
+          const stored = await server.domain!.tickets.get(systemCtx(admin.tenantId), oid(ticket.id));
+          return { categoryId: stored.categoryId, assigneeId: stored.assigneeId, status: stored.status };
+        },
+        { timeout: 10_000, interval: 100 },
+      )
       .toEqual({ categoryId: billingCategory, assigneeId: alice.id, status: 'open' });
   });
 
@@ -100,8 +154,14 @@ describe('AI triage and routing', () => {
     const domain = server.domain!;
     const customer = await domain.models.User.findOne({ tenantId: admin.tenantId, email: 'carla@triage.test' }).lean();
     const ctx: Ctx = { tenantId: admin.tenantId, actor: { kind: 'user', userId: customer!._id, role: 'customer', name: 'Carla' } };
-    const { ticket } = await domain.tickets.create(ctx, { subject: 'App crashes on export', body: 'Every time I export the report to PDF the app crashes with an error.', format: 'text' }, 'portal');
-    await expect.poll(async () => (await domain.tickets.get(admin, oid(ticket.id))).ai?.categoryId ?? null, { timeout: 60_000, interval: 200 }).not.toBeNull();
+    const { ticket } = await domain.tickets.create(
+      ctx,
+      { subject: 'App crashes on export', body: 'Every time I export the report to PDF the app crashes with an error.', format: 'text' },
+      'portal',
+    );
+    await expect
+      .poll(async () => (await domain.tickets.get(admin, oid(ticket.id))).ai?.categoryId ?? null, { timeout: 60_000, interval: 200 })
+      .not.toBeNull();
     await domain.tickets.update(admin, oid(ticket.id), { categoryId: billingCategory });
     await expect.poll(async () => (await domain.triage.accuracy(admin, 1)).totals.reviewed, { timeout: 20_000, interval: 200 }).toBe(1);
     const vector = await domain.models.TicketVector.findOne({ tenantId: admin.tenantId, ticketId: oid(ticket.id) }).lean();

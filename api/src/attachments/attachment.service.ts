@@ -166,6 +166,9 @@ export class AttachmentService {
         throw new AppError('validation_failed', 'Attach at least one file.', [{ path: '/file', message: 'required', where: 'body' }]);
       const input = parsed.data;
       const body = input.body?.trim() ? input.body : `Attached: ${stored.map((a) => a.filename).join(', ')}`;
+      // Linked first: the moment the entry is announced, its files can be fetched.
+      const entryId = new Types.ObjectId();
+      await this.link(ctx, stored, ticketId, entryId);
       const result = await this.conversation.add(
         ctx,
         ticketId,
@@ -175,10 +178,9 @@ export class AttachmentService {
           format: input.body?.trim() ? input.format : 'text',
           ...(input.clientKey ? { clientKey: input.clientKey } : {}),
         },
-        { attachments: stored.map(AttachmentService.toMeta), channel: 'api' },
+        { attachments: stored.map(AttachmentService.toMeta), channel: 'api', entryId },
       );
       if (result.duplicate) await this.discard(ctx, stored);
-      else await this.link(ctx, stored, ticketId, result.entry.id);
       return { entry: result.entry, duplicate: result.duplicate };
     } catch (error) {
       await this.discard(ctx, stored);

@@ -34,7 +34,10 @@ export class ConversationService {
     await this.tickets.requireVisible(ctx, ticketId);
     const filter: Record<string, unknown> = { tenantId: ctx.tenantId, ticketId, kind: { $in: visibleEntryKinds(ctx.actor) } };
     if (options.after) filter._id = { $gt: options.after };
-    const rows = await this.models.Entry.find(filter).sort({ _id: 1 }).limit(Math.min(options.limit ?? 200, 500)).lean<Entry[]>();
+    const rows = await this.models.Entry.find(filter)
+      .sort({ _id: 1 })
+      .limit(Math.min(options.limit ?? 200, 500))
+      .lean<Entry[]>();
     return rows.map(toEntryDto);
   }
 
@@ -49,7 +52,7 @@ export class ConversationService {
     ctx: Ctx,
     ticketId: Types.ObjectId,
     input: EntryCreate,
-    extras: { attachments?: AttachmentMeta[]; channel?: string } = {},
+    extras: { attachments?: AttachmentMeta[]; channel?: string; entryId?: Types.ObjectId } = {},
   ): Promise<{ entry: EntryDto; events: DomainEvent[]; duplicate: boolean }> {
     assertCanAddEntry(ctx.actor, input.kind);
     const ticket = await this.tickets.requireVisible(ctx, ticketId);
@@ -57,20 +60,25 @@ export class ConversationService {
       const existing = await this.models.Entry.findOne({ tenantId: ctx.tenantId, ticketId, clientKey: input.clientKey }).lean<Entry>();
       if (existing) return { entry: toEntryDto(existing), events: await this.afterEntry(ctx, ticket, existing, true), duplicate: true };
     }
-    if (ticket.status === 'closed') throw new AppError('invalid_transition', `Ticket #${ticket.number} is closed; open a new ticket to follow up.`);
+    if (ticket.status === 'closed')
+      throw new AppError('invalid_transition', `Ticket #${ticket.number} is closed; open a new ticket to follow up.`);
     if (input.kind === 'reply' && input.basedOnVersion !== undefined && input.basedOnVersion < ticket.version && !input.force) {
       const changes = await this.tickets.changesSince(ctx, ticketId, input.basedOnVersion);
-      if (changes.length > 0) throw new AppError('conflict', 'The ticket changed since you started this reply.', { currentVersion: ticket.version, changes });
+      if (changes.length > 0)
+        throw new AppError('conflict', 'The ticket changed since you started this reply.', { currentVersion: ticket.version, changes });
     }
     const mentions = input.kind === 'note' ? await this.checkMentions(ctx, input.mentions ?? []) : [];
     const bodyHtml = sanitizeRichText(input.body, input.format);
     const bodyText = htmlToText(bodyHtml);
-    if (!bodyText && (extras.attachments ?? []).length === 0) throw new AppError('validation_failed', 'The message is empty.', [{ path: '/body', message: 'empty after sanitising' }]);
+    if (!bodyText && (extras.attachments ?? []).length === 0)
+      throw new AppError('validation_failed', 'The message is empty.', [{ path: '/body', message: 'empty after sanitising' }]);
     const me = actorUserId(ctx.actor);
     let entry: Entry;
     try {
       const [doc] = await this.models.Entry.create([
         {
+          // A caller that must link files before the entry is announced picks its id.
+          ...(extras.entryId ? { _id: extras.entryId } : {}),
           tenantId: ctx.tenantId,
           ticketId,
           kind: input.kind,
@@ -108,7 +116,12 @@ export class ConversationService {
     if (entry.kind === 'reply') set.lastAgentReplyAt = now;
     const { before, events } = await this.tickets.exclusive(ctx, ticket._id, async () => {
       if (retry) {
-        const logged = await this.models.Event.exists({ tenantId: ctx.tenantId, ticketId: ticket._id, type: 'entry.added', 'data.entry.id': entry._id.toHexString() });
+        const logged = await this.models.Event.exists({
+          tenantId: ctx.tenantId,
+          ticketId: ticket._id,
+          type: 'entry.added',
+          'data.entry.id': entry._id.toHexString(),
+        });
         if (logged) return { before: null, events: [] as DomainEvent[] };
       }
       const before = await this.models.Ticket.findOneAndUpdate(
@@ -132,7 +145,10 @@ export class ConversationService {
     const next = before ? statusAfter(entry.kind, before.status) : undefined;
     if (next) {
       const system = { ...ctx, actor: isStaff(ctx.actor) ? ctx.actor : ({ kind: 'system', name: 'Switchboard' } as const) };
-      const moved = next === 'open' && before?.status === 'new' ? await this.tickets.openIfNew(ctx, ticket._id) : await this.reopen(system, ticket._id, before!.status, next);
+      const moved =
+        next === 'open' && before?.status === 'new'
+          ? await this.tickets.openIfNew(ctx, ticket._id)
+          : await this.reopen(system, ticket._id, before!.status, next);
       if (moved) events.push(...moved.events);
     }
     return events;
@@ -147,7 +163,14 @@ export class ConversationService {
         { returnDocument: 'before', timestamps: false },
       ).lean<Ticket>();
       if (!before) return null;
-      const events = await this.events.append(ctx, [{ type: 'ticket.status_changed', ticketId: id, audience: 'public', data: { from, to, version: before.version + 1, reason: 'customer_replied' } }]);
+      const events = await this.events.append(ctx, [
+        {
+          type: 'ticket.status_changed',
+          ticketId: id,
+          audience: 'public',
+          data: { from, to, version: before.version + 1, reason: 'customer_replied' },
+        },
+      ]);
       return { events };
     });
   }
@@ -156,7 +179,10 @@ export class ConversationService {
     const unique = [...new Set(ids)].map(oid);
     if (unique.length === 0) return [];
     const found = await this.models.User.countDocuments({ tenantId: ctx.tenantId, _id: { $in: unique }, role: { $ne: 'customer' } });
-    if (found !== unique.length) throw new AppError('validation_failed', 'Mentions must be staff of this helpdesk.', [{ path: '/mentions', message: 'unknown or not staff' }]);
+    if (found !== unique.length)
+      throw new AppError('validation_failed', 'Mentions must be staff of this helpdesk.', [
+        { path: '/mentions', message: 'unknown or not staff' },
+      ]);
     return unique;
   }
 }
