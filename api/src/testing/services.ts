@@ -26,9 +26,18 @@ export function testMongoUri(label = 't'): string {
   return `${required('SWITCHBOARD_TEST_MONGO_BASE')}/${safe}_${randomBytes(4).toString('hex')}`;
 }
 
-/** URL of the test Redis. Use a distinct key prefix per test file when data could collide. */
-export function testRedisUrl(): string {
-  return required('SWITCHBOARD_TEST_REDIS_URL');
+/**
+ * URL of the test Redis. Use a distinct key prefix per test file when data could collide,
+ * or a logical database (`db`, 1-15) when keys the product names itself could: a stack that
+ * must see the real per-address rate limits (127.0.0.1 for every test) takes its own.
+ */
+export function testRedisUrl(db?: number): string {
+  const url = required('SWITCHBOARD_TEST_REDIS_URL');
+  if (db === undefined) return url;
+  if (!Number.isInteger(db) || db < 1 || db > 15) throw new Error(`testRedisUrl: db must be 1-15, got ${db}`);
+  const parsed = new URL(url);
+  parsed.pathname = `/${db}`;
+  return parsed.toString();
 }
 
 /** Which MongoDB-compatible server the tests run against (`ferretdb`, `mongod`, `external`). */
