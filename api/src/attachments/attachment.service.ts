@@ -11,7 +11,7 @@ import { AppError } from '../lib/errors.ts';
 import type { TicketService } from '../tickets/ticket.service.ts';
 import type { Attachment } from './attachment.model.ts';
 import type { BlobStore } from './blob-store.ts';
-import { SNIFF_BYTES, safeFilename, sniffContentType, withExtension } from './files.ts';
+import { peek, SNIFF_BYTES, safeFilename, sniffContentType, withExtension } from './files.ts';
 import { ImageTooLargeError, isReencodedImage, processImage, UnreadableImageError } from './image.ts';
 
 /** Limits of what is stored. */
@@ -66,35 +66,6 @@ function byteLimit(max: number): Transform {
       else callback(null, chunk);
     },
   });
-}
-
-/** Reads the first bytes of a stream and gives back a stream that still starts at byte 0. */
-async function peek(source: Readable, bytes: number): Promise<{ head: Buffer; stream: Readable }> {
-  const iterator = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const chunks: Buffer[] = [];
-  let length = 0;
-  let ended = false;
-  while (length < bytes) {
-    const next = await iterator.next();
-    if (next.done) {
-      ended = true;
-      break;
-    }
-    const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
-    chunks.push(chunk);
-    length += chunk.length;
-  }
-  const head = Buffer.concat(chunks);
-  async function* replay(): AsyncGenerator<Buffer> {
-    yield head;
-    if (ended) return;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) return;
-      yield next.value;
-    }
-  }
-  return { head, stream: Readable.from(replay(), { objectMode: false }) };
 }
 
 async function collect(stream: Readable): Promise<Buffer> {

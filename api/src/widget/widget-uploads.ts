@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { UploadPart } from '../attachments/attachment.service.ts';
-import { SNIFF_BYTES, sniffContentType } from '../attachments/files.ts';
+import { peek, SNIFF_BYTES, sniffContentType } from '../attachments/files.ts';
 import { AppError } from '../lib/errors.ts';
 
 /** Largest image a visitor may send through the chat widget, in bytes. */
@@ -8,30 +8,6 @@ export const WIDGET_MAX_IMAGE_BYTES = 10 * 1024 * 1024;
 
 /** Images a visitor may send per upload. */
 export const WIDGET_MAX_IMAGES = 5;
-
-/** Reads the first bytes of a stream and returns them with a stream that still starts at byte 0. */
-async function peek(source: Readable, bytes: number): Promise<{ head: Buffer; stream: Readable }> {
-  const iterator = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const chunks: Buffer[] = [];
-  let length = 0;
-  let ended = false;
-  while (length < bytes) {
-    const next = await iterator.next();
-    if (next.done) {
-      ended = true;
-      break;
-    }
-    chunks.push(next.value);
-    length += next.value.length;
-  }
-  const head = Buffer.concat(chunks);
-  async function* replay(): AsyncGenerator<Buffer> {
-    yield head;
-    if (ended) return;
-    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
-  }
-  return { head, stream: Readable.from(replay()) };
-}
 
 /**
  * Lets only images through (judged by their bytes, never by name or claimed type), at most
