@@ -71,6 +71,8 @@ describe('agent console, live', () => {
     await a.page.getByTestId('send').click();
     await b.page.locator('[data-testid="thread"] li[data-kind="reply"]', { hasText: 'another HDMI cable' }).waitFor({ timeout: 1000 });
     expect(Date.now() - sentAt).toBeLessThan(1000);
+    // Once A's reply is there, A is no longer shown as replying.
+    await b.page.getByTestId('collision').waitFor({ state: 'detached', timeout: 5000 });
     await b.page.screenshot({ path: path.join(ARTIFACTS, 'ticket.png'), fullPage: true });
 
     // B goes back to the "All open" queue; A sets the ticket to pending: it leaves B's view.

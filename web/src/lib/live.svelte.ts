@@ -89,6 +89,12 @@ class Live {
   }
 
   private dispatch(event: DomainEvent): void {
+    // Whoever just posted on a ticket is no longer typing there, whether or not their
+    // "stopped typing" signal arrives (it races the entry, or their tab closed on send).
+    const typing = event.ticketId ? this.typing[event.ticketId] : undefined;
+    if (event.type === 'entry.added' && event.ticketId && typing?.some((t) => t.user.id === event.actor.id)) {
+      this.typing = { ...this.typing, [event.ticketId]: typing.filter((t) => t.user.id !== event.actor.id) };
+    }
     for (const listener of this.listeners) listener(event);
   }
 
