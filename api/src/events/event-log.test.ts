@@ -1,5 +1,5 @@
 import { Types, type Connection } from 'mongoose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { systemCtx } from '../context.ts';
 import { connectMongo } from '../db/connection.ts';
 import { reserve } from '../db/counter.model.ts';
@@ -69,7 +69,16 @@ describe('EventLog', () => {
     expect(again.cursor).toBe(1);
 
     // The stalled writer completes: the reader now gets 2 and 3, in order, once each.
-    await models.Event.create({ tenantId: tenant, seq: 2, type: 'ticket.updated', ticketId: null, audience: 'staff', actor: { id: null, name: 't', kind: 'system' }, data: { n: 2 }, at: new Date() });
+    await models.Event.create({
+      tenantId: tenant,
+      seq: 2,
+      type: 'ticket.updated',
+      ticketId: null,
+      audience: 'staff',
+      actor: { id: null, name: 't', kind: 'system' },
+      data: { n: 2 },
+      at: new Date(),
+    });
     const rest = await log.readAfter(tenant, again.cursor);
     expect(rest.events.map((e) => e.seq)).toEqual([2, 3]);
   });
@@ -93,7 +102,16 @@ describe('EventLog', () => {
     ]);
     expect((await patient.readAfter(tenant, 0)).cursor).toBe(3);
     // The "dead" writer wakes up: its slot is taken, so its insert is refused as a duplicate.
-    const late = await models.Event.create({ tenantId: tenant, seq: dead, type: 'ticket.updated', ticketId: null, audience: 'staff', actor: { id: null, name: 't', kind: 'system' }, data: {}, at: new Date() }).catch((e: unknown) => e);
+    const late = await models.Event.create({
+      tenantId: tenant,
+      seq: dead,
+      type: 'ticket.updated',
+      ticketId: null,
+      audience: 'staff',
+      actor: { id: null, name: 't', kind: 'system' },
+      data: {},
+      at: new Date(),
+    }).catch((e: unknown) => e);
     expect(late).toMatchObject({ code: 11000 });
   });
 
@@ -112,5 +130,28 @@ describe('EventLog', () => {
     const page = await log.readAfter(tenant, 0, { ticketId: ticketA, audience: 'public' });
     expect(page.events.map((e) => e.data.k)).toEqual(['a-public']);
     expect(page.cursor).toBe(3);
+  });
+
+  it('answers a storm of identical reads with one database read, never with a page older than the request', async () => {
+    const tenant = new Types.ObjectId();
+    const log = new EventLog(models.Event, models.Counter, publisher);
+    await log.append(systemCtx(tenant), [{ type: 'ticket.updated', audience: 'staff', data: { n: 1 } }]);
+    const find = vi.spyOn(models.Event, 'find');
+    try {
+      // Forty agents resync from the same cursor at once: one query.
+      const pages = await Promise.all(Array.from({ length: 40 }, () => log.readAfter(tenant, 0, { limit: 500 })));
+      expect(find).toHaveBeenCalledTimes(1);
+      for (const page of pages) expect(page.events.map((e) => e.data.n)).toEqual([1]);
+      // Different arguments are different reads.
+      await Promise.all([log.readAfter(tenant, 0, { limit: 500 }), log.readAfter(tenant, 0, { limit: 500, audience: 'public' })]);
+      expect(find).toHaveBeenCalledTimes(3);
+    } finally {
+      find.mockRestore();
+    }
+    // A read asked for after an append sees it, even right after an identical read.
+    const before = log.readAfter(tenant, 0, { limit: 500 });
+    await before;
+    await log.append(systemCtx(tenant), [{ type: 'ticket.updated', audience: 'staff', data: { n: 2 } }]);
+    expect((await log.readAfter(tenant, 0, { limit: 500 })).events.map((e) => e.data.n)).toEqual([1, 2]);
   });
 });

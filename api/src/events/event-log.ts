@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Model, Types } from 'mongoose';
 import { reserve, type Counter } from '../db/counter.model.ts';
 import type { Ctx } from '../context.ts';
@@ -32,6 +33,8 @@ export interface EventPage {
 }
 
 const MAX_PAGE = 500;
+/** How long a read waits for identical reads to share it (see {@link EventLog.readAfter}). */
+export const READ_GATHER_MS = 5;
 
 function isDuplicateKey(error: unknown): boolean {
   return (error as { code?: number }).code === 11000;
@@ -64,6 +67,8 @@ export function toWire(event: StoredEvent): DomainEvent {
 export class EventLog {
   /** Holes this instance saw filled (tells a read that it must look again). */
   private filled = 0;
+  /** Reads waiting to start, by their arguments: identical reads arriving meanwhile share them. */
+  private readonly gathering = new Map<string, Promise<EventPage>>();
 
   constructor(
     private readonly events: Model<StoredEvent>,
@@ -120,6 +125,24 @@ export class EventLog {
 
   /** Reads events after `after`, never skipping a seq that may still appear. */
   async readAfter(tenantId: Types.ObjectId, after: number, options: ReadOptions = {}): Promise<EventPage> {
+    // One event reaching a tenant's staff sockets out of order makes every one of them ask
+    // for the same page at the same moment; under load that storm multiplied database reads
+    // by the number of agents online. Identical reads arriving within a few milliseconds
+    // share one, which starts only after the last of them arrived, so nobody gets a page
+    // older than their request.
+    const key = `${tenantId.toHexString()}:${after}:${options.limit ?? ''}:${options.ticketId?.toHexString() ?? ''}:${options.audience ?? ''}`;
+    const waiting = this.gathering.get(key);
+    if (waiting) return waiting;
+    const read = (async () => {
+      await sleep(READ_GATHER_MS);
+      this.gathering.delete(key);
+      return this.readFresh(tenantId, after, options);
+    })();
+    this.gathering.set(key, read);
+    return read;
+  }
+
+  private async readFresh(tenantId: Types.ObjectId, after: number, options: ReadOptions): Promise<EventPage> {
     // When dead holes were just filled, read again so the fillers are part of the page.
     for (let attempt = 0; attempt < 3; attempt++) {
       const page = await this.readOnce(tenantId, after, options);
