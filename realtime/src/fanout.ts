@@ -10,9 +10,15 @@ import { rooms } from './rooms.ts';
  *
  * Staff get every event of their tenant (so they can see gaps in `seq`); customers get
  * public events of the tickets they follow; boards get the ticket events they aggregate.
+ *
+ * Delivery is best-effort (clients resync from the log): a publish that fails while Redis
+ * is away goes to `onError`. The emitter fires PUBLISH without handling its promise, so it
+ * gets a client whose `publish` does; otherwise every event produced during a Redis outage
+ * would be an unhandled rejection, which ends the process.
  */
-export function createFanout(redis: Redis, key = 'switchboard'): EventListener {
-  const emitter = new Emitter(redis, { key });
+export function createFanout(redis: Redis, key = 'switchboard', onError: (error: unknown) => void = () => undefined): EventListener {
+  const publisher = { publish: (channel: string, message: string | Buffer) => redis.publish(channel, message).catch(onError) };
+  const emitter = new Emitter(publisher, { key });
   const agent = emitter.of('/agent');
   const customer = emitter.of('/customer');
   const board = emitter.of('/board');

@@ -18,7 +18,8 @@ export const workersEnvSchema = z.object({
     },
   ),
   ROUTING_SWEEP_MS: envVar(z.coerce.number().int().min(500).max(600_000).default(20_000), {
-    description: 'How often workers look for tickets waiting for an agent (agents coming online, lost triggers).',
+    description:
+      'How often workers look for tickets waiting for an agent (agents coming online, lost triggers) and queue classification again for open tickets whose classify job was lost (Redis away when they were created).',
     example: '20000',
   }),
   SLA_SWEEP_MS: envVar(z.coerce.number().int().min(500).max(3_600_000).default(60_000), {

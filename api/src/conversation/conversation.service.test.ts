@@ -72,3 +72,55 @@ describe('retrying an entry with its clientKey (through the API, on the provisio
     expect(await eventsOf(id)).toHaveLength(1);
   });
 });
+
+describe('listing a conversation (through the API, on the provisioned server)', () => {
+  let h: ApiHarness;
+  let tenant: TenantFixture;
+  let agent: Person;
+  let ticketId: string;
+
+  beforeAll(async () => {
+    h = await ApiHarness.start({ label: 'entryorder' });
+    tenant = await h.signUpTenant();
+    agent = await h.createPerson(tenant, 'agent');
+    const created = await h.ok<{ ticket: { id: string } }>(tenant.admin, 'POST', '/tickets', {
+      subject: 'Order',
+      body: 'First message',
+      requester: { email: 'order@example.test' },
+    });
+    ticketId = created.ticket.id;
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('lists entries in the order they were made, although ids from different processes sort otherwise', async () => {
+    // Two hub nodes in the same second: the same timestamp part, each its own process part.
+    const second = Math.floor(Date.now() / 1000).toString(16).padStart(8, '0');
+    const ids = [`${second}ffffffffff000001`, `${second}0000000000000002`];
+    for (const [index, id] of ids.entries()) {
+      await h.domain.models.Entry.create([
+        {
+          _id: oid(id),
+          tenantId: oid(tenant.id),
+          ticketId: oid(ticketId),
+          kind: 'reply',
+          authorId: oid(agent.id),
+          authorName: agent.name,
+          bodyHtml: `<p>Reply ${index}</p>`,
+          bodyText: `Reply ${index}`,
+          clientKey: `order-key-000${index}`,
+        },
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const { items } = await h.ok<{ items: EntryDto[] }>(agent, 'GET', `/tickets/${ticketId}/entries`);
+    expect(items.map((e) => e.bodyText)).toEqual(['First message', 'Reply 0', 'Reply 1']);
+    // Paging on from an entry follows the same order.
+    const first = items[0]!.id;
+    const rest = await h.ok<{ items: EntryDto[] }>(agent, 'GET', `/tickets/${ticketId}/entries?after=${first}&limit=1`);
+    expect(rest.items.map((e) => e.id)).toEqual([ids[0]]);
+    const last = await h.ok<{ items: EntryDto[] }>(agent, 'GET', `/tickets/${ticketId}/entries?after=${ids[0]}`);
+    expect(last.items.map((e) => e.id)).toEqual([ids[1]]);
+  });
+});

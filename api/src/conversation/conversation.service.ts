@@ -29,13 +29,24 @@ export class ConversationService {
     private readonly tickets: TicketService,
   ) {}
 
-  /** Entries the caller may see, oldest first (customers never get internal notes). */
+  /**
+   * Entries the caller may see, oldest first (customers never get internal notes). Ordered
+   * by creation time, not by `_id`: ids made by different processes (API and hub nodes) in
+   * the same second sort by their process part, not by when they were made. `after` pages
+   * on from an entry, by its creation time and then its id.
+   */
   async list(ctx: Ctx, ticketId: Types.ObjectId, options: { limit?: number; after?: Types.ObjectId } = {}): Promise<EntryDto[]> {
     await this.tickets.requireVisible(ctx, ticketId);
     const filter: Record<string, unknown> = { tenantId: ctx.tenantId, ticketId, kind: { $in: visibleEntryKinds(ctx.actor) } };
-    if (options.after) filter._id = { $gt: options.after };
+    if (options.after) {
+      const from = await this.models.Entry.findOne({ tenantId: ctx.tenantId, ticketId, _id: options.after }, { createdAt: 1 }).lean<
+        Pick<Entry, '_id' | 'createdAt'>
+      >();
+      if (from) filter.$or = [{ createdAt: { $gt: from.createdAt } }, { createdAt: from.createdAt, _id: { $gt: options.after } }];
+      else filter._id = { $gt: options.after };
+    }
     const rows = await this.models.Entry.find(filter)
-      .sort({ _id: 1 })
+      .sort({ createdAt: 1, _id: 1 })
       .limit(Math.min(options.limit ?? 200, 500))
       .lean<Entry[]>();
     return rows.map(toEntryDto);

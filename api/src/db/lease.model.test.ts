@@ -1,4 +1,4 @@
-import { Types, type Connection, type Model } from 'mongoose';
+import mongoose, { Types, type Connection, type Model } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../lib/errors.ts';
 import { testMongoUri } from '../testing/services.ts';
@@ -56,6 +56,29 @@ describe('Leases', () => {
     const leases = new Leases(model);
     const tenant = new Types.ObjectId();
     await expect(leases.run(tenant, 'k', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(await leases.run(tenant, 'k', async () => 'next')).toBe('next');
+  });
+
+  it('fails the writers queued behind one that found the database unavailable at once, the same way', async () => {
+    const leases = new Leases(model);
+    const tenant = new Types.ObjectId();
+    const outage = new mongoose.mongo.MongoNetworkError('connection closed');
+    let release!: () => void;
+    const holding = new Promise<void>((resolve) => (release = resolve));
+    const first = leases.run(tenant, 'k', async () => {
+      await holding;
+      throw outage;
+    });
+    let ran = false;
+    const second = leases.run(tenant, 'k', async () => {
+      ran = true;
+    });
+    release();
+    await expect(first).rejects.toBe(outage);
+    // It would only wait for the database as long again: it fails the same way, its work never runs.
+    await expect(second).rejects.toBe(outage);
+    expect(ran).toBe(false);
+    // Writers that come afterwards try for themselves.
     expect(await leases.run(tenant, 'k', async () => 'next')).toBe('next');
   });
 

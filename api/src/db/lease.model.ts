@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 import { AppError } from '../lib/errors.ts';
+import { isDatabaseUnavailable } from './connection.ts';
 import { tenantScoped } from './tenant-scope.ts';
 
 /** A short exclusive hold on one key of a tenant (a ticket), arbitrated by a unique index. */
@@ -44,9 +45,16 @@ function isDuplicateKey(error: unknown): boolean {
  * reach the log out of version order. Holding the ticket's lease around "update, then
  * append" fixes both. Inserting into a unique index is atomic on both servers, so that is
  * the lock; writers of this process queue in memory first, so only one of them polls.
+ *
+ * During a database outage every operation waits for the driver's server selection timeout
+ * before it fails. So that a request still fails within about one such wait: a writer whose
+ * predecessor in the queue failed because the database is unavailable fails the same way at
+ * once (it would only wait as long again), and a writer that failed that way does not wait
+ * to release its lease (the release is still sent; the lease expires after `ttlMs` anyway).
  */
 export class Leases {
-  private readonly queues = new Map<string, Promise<void>>();
+  /** Per key, the turn of the last writer in line; it resolves with that writer's outage error, if any. */
+  private readonly queues = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly leases: Model<LeaseDoc>,
@@ -56,21 +64,31 @@ export class Leases {
   /** Runs `work` while holding the lease on `key`; `conflict` when the key stays busy too long. */
   async run<T>(tenantId: Types.ObjectId, key: string, work: () => Promise<T>): Promise<T> {
     const queueKey = `${tenantId.toHexString()}:${key}`;
-    const previous = this.queues.get(queueKey) ?? Promise.resolve();
-    let done!: () => void;
-    const turn = new Promise<void>((resolve) => (done = resolve));
+    const previous = this.queues.get(queueKey) ?? Promise.resolve(undefined);
+    let done!: (outage: unknown) => void;
+    const turn = new Promise<unknown>((resolve) => (done = resolve));
     const mine = previous.then(() => turn);
     this.queues.set(queueKey, mine);
-    await previous;
+    let outage: unknown;
     try {
+      const ahead = await previous;
+      if (ahead !== undefined) throw ahead;
       const lease = await this.acquire(tenantId, key);
       try {
         return await work();
+      } catch (error) {
+        if (isDatabaseUnavailable(error)) outage = error;
+        throw error;
       } finally {
-        await this.leases.deleteOne({ tenantId, _id: lease });
+        const release = this.leases.deleteOne({ tenantId, _id: lease });
+        if (outage === undefined) await release;
+        else void release.catch(() => undefined);
       }
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) outage = error;
+      throw error;
     } finally {
-      done();
+      done(outage);
       if (this.queues.get(queueKey) === mine) this.queues.delete(queueKey);
     }
   }

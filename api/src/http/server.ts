@@ -63,9 +63,13 @@ export function createHttpServer({ logger, bodyLimit, trustProxy = false, server
       const details = error.validation.map((v) => ({ path: v.instancePath || '/', message: v.message, where: error.validationContext }));
       return reply.status(400).send(errorBody('validation_failed', 'The request is not valid.', request.id, details));
     }
-    if (isDatabaseUnavailable(error)) {
-      request.log.error({ err: error }, 'database unavailable');
-      return reply.status(503).send(errorBody('unavailable', 'The database is unavailable right now; try again shortly.', request.id));
+    // A backing service that is away (MongoDB, or Redis past ioredis's retries) is an outage
+    // the client should retry, not a bug: 503 in the usual shape.
+    if (isDatabaseUnavailable(error) || (error instanceof Error && error.name === 'MaxRetriesPerRequestError')) {
+      request.log.error({ err: error }, 'a backing service is unavailable');
+      return reply
+        .status(503)
+        .send(errorBody('unavailable', 'A service this request needs is unavailable right now; try again shortly.', request.id));
     }
     const fastifyError = error as FastifyError;
     const status = fastifyError.statusCode ?? 500;

@@ -240,4 +240,26 @@ export class TriageService {
     const ids = await this.models.Ticket.distinct('tenantId', { assigneeId: null, status: { $in: ['new', 'open'] }, teamId: { $ne: null } }).setOptions({ crossTenant: true });
     return ids as Types.ObjectId[];
   }
+
+  /**
+   * Open tickets of every tenant that triage never classified although it should have by
+   * now: created between `windowMs` and `graceMs` ago, oldest first, at most `limit`. Their
+   * classify job was lost (the process that created them ended during a Redis outage, say);
+   * the periodic sweep queues it again. Tickets older than the window are left as they are.
+   */
+  async unclassifiedTickets(now: Date, { graceMs, windowMs, limit }: { graceMs: number; windowMs: number; limit: number }): Promise<Array<{ tenantId: Types.ObjectId; ticketId: Types.ObjectId }>> {
+    const rows = await this.models.Ticket.find(
+      {
+        status: { $in: ['new', 'open'] },
+        'ai.classifiedAt': null,
+        createdAt: { $gte: new Date(now.getTime() - windowMs), $lte: new Date(now.getTime() - graceMs) },
+      },
+      { tenantId: 1 },
+    )
+      .sort({ createdAt: 1 })
+      .limit(limit)
+      .setOptions({ crossTenant: true })
+      .lean<Array<Pick<Ticket, '_id' | 'tenantId'>>>();
+    return rows.map((r) => ({ tenantId: r.tenantId, ticketId: r._id }));
+  }
 }

@@ -110,7 +110,7 @@ export async function startServer({ services, env, logger }: StartOptions): Prom
       health.checks.push({ name: 'redis', check: async () => (await client.ping()) === 'PONG' });
       const publisher = new InProcessPublisher((error) => logger.warn({ err: error }, 'event listener failed'));
       // Whatever process produces events delivers them to every hub node through Redis.
-      publisher.subscribe(createFanout(client));
+      publisher.subscribe(createFanout(client, undefined, (error) => logger.warn({ err: error }, 'event fan-out to the hubs failed')));
       if (workersEnv) {
         registry = new QueueRegistry(workersEnv.REDIS_URL, workersEnv.QUEUE_PREFIX, logger.child({ service: 'workers' }));
         publisher.subscribe(jobListener(registry));

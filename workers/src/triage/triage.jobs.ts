@@ -24,7 +24,10 @@ export const routeJob = defineJob({
   keepCompleted: 100,
 });
 
-/** Periodic: find tenants with waiting tickets (agents came online, a crash lost a trigger). */
+/**
+ * Periodic: find tenants with waiting tickets (agents came online, a crash lost a trigger),
+ * and queue classification again for tickets whose classify job was lost.
+ */
 export const routeSweepJob = defineJob({
   name: 'route-sweep',
   version: 1,

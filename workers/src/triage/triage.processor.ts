@@ -24,6 +24,31 @@ export interface TriageDeps {
   sweepEveryMs?: number;
 }
 
+/** Tickets younger than this are left to their own classify job (see {@link sweepUnclassified}). */
+export const CLASSIFY_GRACE_MS = 30_000;
+/** Tickets older than this are no longer classified by the sweep. */
+export const CLASSIFY_WINDOW_MS = 24 * 3_600_000;
+/** Classify jobs one sweep queues at most (the next sweep takes the rest). */
+export const CLASSIFY_SWEEP_LIMIT = 500;
+
+/**
+ * Queues classification again for open tickets that never got it: the `ticket.created`
+ * listener enqueues it after the commit, and that enqueue is lost when the process ends
+ * before Redis took it (while Redis is away it waits in the client's offline queue). The job
+ * id is the listener's, so a job still waiting, running, kept as finished or dead is not
+ * queued twice; the processor skips tickets already classified.
+ */
+export async function sweepUnclassified(
+  deps: { domain: Domain; registry: QueueRegistry },
+  { now = new Date(), graceMs = CLASSIFY_GRACE_MS, windowMs = CLASSIFY_WINDOW_MS, limit = CLASSIFY_SWEEP_LIMIT } = {},
+): Promise<number> {
+  const tickets = await deps.domain.triage.unclassifiedTickets(now, { graceMs, windowMs, limit });
+  for (const { tenantId, ticketId } of tickets) {
+    await deps.registry.enqueue(classifyJob, { tenantId: tenantId.toHexString(), ticketId: ticketId.toHexString() }, { jobId: `classify:${ticketId.toHexString()}` });
+  }
+  return tickets.length;
+}
+
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** Enqueues a routing pass for a tenant; one per tenant per second is plenty. */
@@ -148,9 +173,10 @@ export async function startTriage(deps: TriageDeps): Promise<void> {
   });
 
   registry.process(routeSweepJob, async () => {
+    const unclassified = await sweepUnclassified(deps);
     const tenants = await domain.triage.tenantsWithWaitingTickets();
     for (const tenantId of tenants) await enqueueRoute(registry, tenantId.toHexString());
-    return { tenants: tenants.length };
+    return { tenants: tenants.length, unclassified };
   });
 
   registry.process(triageFeedbackJob, async ({ tenantId, ticketId, categoryId, closed }) => {
