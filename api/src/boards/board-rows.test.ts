@@ -3,18 +3,15 @@
  * and the Redis projection against the real servers (kept current by the domain's own
  * events, repaired on a version gap, rebuilt from MongoDB when Redis lost it).
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestDomain } from '../testing/test-domain.ts';
 import type { Ctx } from '../context.ts';
-import { connectMongo } from '../db/connection.ts';
-import { createDomain, type Domain } from '../domain.ts';
+import type { Domain } from '../domain.ts';
 import type { DomainEvent } from '../events/event-types.ts';
-import { InProcessPublisher } from '../events/publisher.ts';
 import { AppError } from '../lib/errors.ts';
 import { oid } from '../lib/ids.ts';
-import { createLogger } from '../lib/logger.ts';
-import { testMongoUri, testRedisUrl } from '../testing/services.ts';
 import { boardFigures } from './board-figures.ts';
 import { rowChange, type BoardRow } from './board-rows.ts';
 
@@ -168,16 +165,7 @@ describe('the Redis projection', () => {
   let customer: Ctx;
 
   beforeAll(async () => {
-    connection = await connectMongo(testMongoUri('boardrows'));
-    redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: 2 });
-    domain = await createDomain({
-      connection,
-      redis,
-      publisher: new InProcessPublisher(),
-      logger: createLogger({ level: 'silent' }),
-      signupOpen: true,
-      publicUrl: 'http://127.0.0.1:3999',
-    });
+    ({ connection, redis, domain } = await startTestDomain('boardrows'));
     const { tenant, admin: adminUser } = await domain.tenants.signUp({
       slug: `rows-${Date.now()}`,
       name: 'Rows',

@@ -5,17 +5,15 @@
  * policy changes, and the report facts. `now` is passed in, so nothing waits for a clock.
  */
 import type { EventType } from '../events/event-types.ts';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Connection, Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestDomain } from '../testing/test-domain.ts';
 import type { Ctx } from '../context.ts';
-import { connectMongo } from '../db/connection.ts';
-import { createDomain, type Domain } from '../domain.ts';
+import type { Domain } from '../domain.ts';
 import { InProcessPublisher, type PublishedBatch } from '../events/publisher.ts';
 import { AppError } from '../lib/errors.ts';
 import { oid } from '../lib/ids.ts';
-import { createLogger } from '../lib/logger.ts';
-import { testMongoUri, testRedisUrl } from '../testing/services.ts';
 import type { SlaPolicyBody } from './sla-config.schema.ts';
 import { slaPolicyBodySchema } from './sla-config.schema.ts';
 
@@ -70,18 +68,9 @@ const eventsOf = (ticketId: Types.ObjectId, type: EventType) =>
   domain.models.Event.find({ tenantId: admin.tenantId, ticketId, type }).lean<Array<{ data: Record<string, unknown>; at: Date }>>();
 
 beforeAll(async () => {
-  connection = await connectMongo(testMongoUri('slaservice'));
-  redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: 2 });
   const publisher = new InProcessPublisher();
   publisher.subscribe((batch) => void published.push(batch));
-  domain = await createDomain({
-    connection,
-    redis,
-    publisher,
-    logger: createLogger({ level: 'silent' }),
-    signupOpen: true,
-    publicUrl: 'http://127.0.0.1:3999',
-  });
+  ({ connection, redis, domain } = await startTestDomain('slaservice', publisher));
   const password = 'sla-password-123';
   const { tenant, admin: adminUser } = await domain.tenants.signUp({
     slug: `sla-${Date.now()}`,

@@ -3,18 +3,17 @@
  * can be read): which events queue a refresh, timers planned once and re-planned, and the
  * sweeper putting back what Redis lost and refreshing what a lost trigger left behind.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestDomain } from '@switchboard/api/testing/test-domain';
 import type { Ctx } from '@switchboard/api/context';
-import { connectMongo } from '@switchboard/api/db/connection';
-import { createDomain, type Domain } from '@switchboard/api/domain';
+import type { Domain } from '@switchboard/api/domain';
 import type { DomainEvent } from '@switchboard/api/events/event-types';
-import { InProcessPublisher } from '@switchboard/api/events/publisher';
 import { oid } from '@switchboard/api/lib/ids';
 import { createLogger } from '@switchboard/api/lib/logger';
 import { timerJobId } from '@switchboard/api/sla/sla-timeline';
-import { testMongoUri, testRedisUrl } from '@switchboard/api/testing/services';
+import { testRedisUrl } from '@switchboard/api/testing/services';
 import { QueueRegistry } from '../queues/registry.ts';
 import { slaRefreshJob, slaReplanJob, slaTimerJob } from './sla.jobs.ts';
 import { enqueueSlaJobs, movesSla } from './sla.listener.ts';
@@ -43,16 +42,7 @@ const event = (
 });
 
 beforeAll(async () => {
-  connection = await connectMongo(testMongoUri('slaworkers'));
-  redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: 2 });
-  domain = await createDomain({
-    connection,
-    redis,
-    publisher: new InProcessPublisher(),
-    logger: createLogger({ level: 'silent' }),
-    signupOpen: true,
-    publicUrl: 'http://127.0.0.1:3999',
-  });
+  ({ connection, redis, domain } = await startTestDomain('slaworkers'));
   registry = new QueueRegistry(testRedisUrl(), `slaworkers${process.pid}`, createLogger({ level: 'silent' }));
   const { tenant, admin: adminUser } = await domain.tenants.signUp({
     slug: `slaw-${Date.now()}`,

@@ -4,16 +4,15 @@
  * (Redis away when they were created) are queued for classification again — with the
  * listener's job id, once, across tenants, within the grace period, window and batch size.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestDomain } from '@switchboard/api/testing/test-domain';
 import { systemCtx, type Ctx } from '@switchboard/api/context';
-import { connectMongo } from '@switchboard/api/db/connection';
-import { createDomain, type Domain } from '@switchboard/api/domain';
-import { InProcessPublisher } from '@switchboard/api/events/publisher';
+import type { Domain } from '@switchboard/api/domain';
 import { oid } from '@switchboard/api/lib/ids';
 import { createLogger } from '@switchboard/api/lib/logger';
-import { testMongoUri, testRedisUrl } from '@switchboard/api/testing/services';
+import { testRedisUrl } from '@switchboard/api/testing/services';
 import { QueueRegistry } from '../queues/registry.ts';
 import { classifyJob } from './triage.jobs.ts';
 import { CLASSIFY_GRACE_MS, CLASSIFY_WINDOW_MS, sweepUnclassified } from './triage.processor.ts';
@@ -41,16 +40,7 @@ const open = async (customer: Ctx, subject: string) =>
   (await domain.tickets.create(customer, { subject, body: 'My card was charged twice.', format: 'text' }, 'portal')).ticket.id;
 
 beforeAll(async () => {
-  connection = await connectMongo(testMongoUri('triagesweep'));
-  redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: 2 });
-  domain = await createDomain({
-    connection,
-    redis,
-    publisher: new InProcessPublisher(),
-    logger: createLogger({ level: 'silent' }),
-    signupOpen: true,
-    publicUrl: 'http://127.0.0.1:3999',
-  });
+  ({ connection, redis, domain } = await startTestDomain('triagesweep'));
   registry = new QueueRegistry(testRedisUrl(), `triagesweep${process.pid}`, createLogger({ level: 'silent' }));
   for (const name of ['one', 'two']) {
     const { tenant, admin: adminUser } = await domain.tenants.signUp({
