@@ -24,6 +24,9 @@ import type { WidgetConfig, WidgetMessage, WidgetSession, WidgetSessionRequest }
 import { imagesOnly } from './widget-uploads.ts';
 import { newTokenKey, newVisitorId, peekTenantId, signWidgetToken, verifyIdentityHmac, verifyWidgetToken } from './widget-token.ts';
 
+/** Anonymous visitors' placeholder addresses end with this (RFC 2606: nobody receives mail there). */
+export const VISITOR_EMAIL_DOMAIN = '@visitors.invalid';
+
 /** How long a widget session token lets a socket (re)connect before the widget mints a new one. */
 export const WIDGET_SESSION_TTL_MS = 2 * 60 * 60 * 1000;
 
@@ -280,7 +283,7 @@ export class WidgetService {
         tenantId,
         // A placeholder address in the reserved .invalid domain: nobody can receive mail there,
         // so no later sign-up or identity can ever claim this person.
-        email: `visitor-${userId.toHexString()}@visitors.invalid`,
+        email: `visitor-${userId.toHexString()}${VISITOR_EMAIL_DOMAIN}`,
         name: `Visitor ${visitorId.slice(0, 4).toUpperCase()}`,
         role: 'customer',
       },
@@ -365,6 +368,21 @@ export class WidgetService {
         user,
       };
     });
+  }
+
+  /**
+   * Where mail for a customer goes: their own address; for an anonymous chat visitor (whose
+   * placeholder address in `.invalid` receives nothing), the address they left for an answer
+   * while nobody was online, if any; else nowhere (null). Agents' replies then reach a
+   * visitor who closed the page, as in any chat tool; the address stays an unverified claim
+   * and never becomes the visitor's identity.
+   */
+  async mailAddressOf(tenantId: Types.ObjectId, user: Pick<User, '_id' | 'email'>): Promise<string | null> {
+    if (!user.email.endsWith(VISITOR_EMAIL_DOMAIN)) return user.email;
+    const visitor = await this.models.WidgetVisitor.findOne({ tenantId, userId: user._id }, { contactEmail: 1 })
+      .sort({ lastSeenAt: -1 })
+      .lean<{ contactEmail: string | null }>();
+    return visitor?.contactEmail ?? null;
   }
 
   /**

@@ -1,7 +1,8 @@
 import type { DomainEvent } from '@switchboard/api/events/event-types';
 import { oid } from '@switchboard/api/lib/ids';
 import type { User } from '@switchboard/api/users/user.model';
-import type { Types } from 'mongoose';
+import { VISITOR_EMAIL_DOMAIN } from '@switchboard/api/widget/widget.service';
+import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startChannelsHarness, TEST_MAIL_DOMAIN, type ChannelsHarness, type TestTenant } from '../testing/channels-harness.ts';
 import { notifyEventJob } from './notify.jobs.ts';
@@ -127,6 +128,41 @@ describe('notifications by mail', () => {
     const mail = await h.sink!.waitFor((m) => m.envelope.to.includes(manager.email));
     expect(mail.parsed.subject).toMatch(/^\[#\d+\] Server down: SLA escalation$/);
     expect(mail.parsed.text).toContain('The first response target was missed (due 2026-12-01T10:00:00.000Z).');
+  });
+
+  it('answers an anonymous chat visitor at the address they left, and mails nobody when they left none', async () => {
+    /** A visitor of the chat widget: a customer with a placeholder address, and what they typed for an answer. */
+    const visitor = async (name: string, contactEmail: string | null) => {
+      const tag = new Types.ObjectId().toHexString();
+      const user = await desk.person('customer', name, `visitor-${tag}${VISITOR_EMAIL_DOMAIN}`);
+      await h.domain.models.WidgetVisitor.create([{ tenantId: desk.tenant._id, visitorId: `v-${tag}`, userId: user._id, contactEmail }]);
+      return user;
+    };
+    const reachable = await visitor('Visitor Left-Address', 'wanda@example.org');
+    const silent = await visitor('Visitor No-Address', null);
+    const reply = async (who: User, body: string) => {
+      const ticketId = oid(
+        (await h.domain.tickets.create(desk.as(who), { subject: `Chat with ${who.name}`, body: 'Anyone there?', format: 'text' }, 'widget'))
+          .ticket.id,
+      );
+      const { events } = await h.domain.conversation.add(desk.as(agent), ticketId, { kind: 'reply', body, format: 'text' });
+      return events.find((e) => e.type === 'entry.added')!;
+    };
+
+    await reply(reachable, 'Sorry we missed you: your order ships tomorrow.');
+    const mail = await h.sink!.waitFor((m) => m.envelope.to.includes('wanda@example.org'));
+    expect(mail.parsed.text).toContain('your order ships tomorrow');
+
+    const event = await reply(silent, 'Hello? We are here now.');
+    await notified(event);
+    expect(await h.domain.models.PendingNotification.countDocuments({ tenantId: desk.tenant._id, userId: silent._id })).toBe(0);
+    expect(
+      await h.domain.models.OutboundMail.countDocuments({
+        tenantId: desk.tenant._id,
+        to: { $regex: VISITOR_EMAIL_DOMAIN.replace('.', '\\.') },
+      }),
+    ).toBe(0);
+    expect(h.sink!.mails.some((m) => m.envelope.to.some((to) => to.endsWith(VISITOR_EMAIL_DOMAIN)))).toBe(false);
   });
 
   it('sends a one-click survey after a solve; the answer reaches the managers’ figures', async () => {

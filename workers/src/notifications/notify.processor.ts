@@ -64,6 +64,11 @@ async function recipientsOf(domain: Domain, tenantId: Types.ObjectId, event: Dom
           Pick<Ticket, 'requesterId'>
         >();
         if (!ticket || ticket.requesterId.toHexString() === actorId) return [];
+        // An anonymous chat visitor who left no address for an answer cannot be mailed.
+        const requester = await domain.models.User.findOne({ tenantId, _id: ticket.requesterId }, { email: 1 }).lean<
+          Pick<User, '_id' | 'email'>
+        >();
+        if (!requester || !(await domain.widget.mailAddressOf(tenantId, requester))) return [];
         return [
           { ...base, userId: ticket.requesterId, kind: 'reply', title: 'replied', text: entry.bodyText, actorName: entry.authorName },
         ];
@@ -158,6 +163,8 @@ export function registerNotificationProcessors(deps: NotifyDeps): void {
         domain.models.Tenant.findOne({ _id: tenant }, { name: 1, slug: 1 }).lean<Pick<Tenant, 'name' | 'slug'>>(),
       ]);
       if (!user?.active || !ticket || !tenantDoc) return null;
+      const to = await domain.widget.mailAddressOf(tenant, user);
+      if (!to) return null;
       const customer = user.role === 'customer';
       const items: MailItem[] = waiting.map((n) => ({ kind: n.kind, title: n.title, text: n.text, actorName: n.actorName }));
       const rendered = renderNotification({
@@ -175,7 +182,7 @@ export function registerNotificationProcessors(deps: NotifyDeps): void {
       const { mail } = await domain.mail.queue(systemCtx(tenant, 'Notifications'), {
         key,
         kind: waiting.length > 1 ? 'digest' : waiting[0]!.kind,
-        to: user.email,
+        to,
         ...rendered,
         ticketId: ticket._id,
       });
@@ -207,6 +214,8 @@ export function registerNotificationProcessors(deps: NotifyDeps): void {
     if (!preferences.email.csat) return { skipped: 'requester opted out' };
     const survey = await domain.csat.prepare(tenant, oid(ticketId));
     if (!survey) return { skipped: 'not surveyable (reopened, merged, or no active customer)' };
+    const to = await domain.widget.mailAddressOf(tenant, survey.requester);
+    if (!to) return { skipped: 'no address to mail (an anonymous chat visitor)' };
     const tenantDoc = await domain.models.Tenant.findOne({ _id: tenant }, { name: 1, slug: 1 }).lean<Pick<Tenant, 'name' | 'slug'>>();
     const base = domain.publicUrl.replace(/\/$/, '');
     const rendered = renderCsat({
@@ -222,7 +231,7 @@ export function registerNotificationProcessors(deps: NotifyDeps): void {
     const { mail } = await domain.mail.queue(systemCtx(tenant, 'Satisfaction survey'), {
       key,
       kind: 'csat',
-      to: survey.requester.email,
+      to,
       ...rendered,
       ticketId: survey.ticket._id,
     });
