@@ -22,6 +22,10 @@ export const workersEnvSchema = z.object({
       'How often workers look for tickets waiting for an agent (agents coming online, lost triggers) and queue classification again for open tickets whose classify job was lost (Redis away when they were created).',
     example: '20000',
   }),
+  DISPATCH_SWEEP_MS: envVar(z.coerce.number().int().min(500).max(600_000).default(15_000), {
+    description: 'How often workers queue the jobs of events published while Redis was away (kept in MongoDB meanwhile).',
+    example: '15000',
+  }),
   SLA_SWEEP_MS: envVar(z.coerce.number().int().min(500).max(3_600_000).default(60_000), {
     description: 'How often workers repair SLA timers a crash lost and refresh tickets whose SLA trigger was lost.',
     example: '60000',

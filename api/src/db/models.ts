@@ -6,7 +6,7 @@ import { boardModel } from '../boards/board.model.ts';
 import { categoryModel } from '../categories/category.model.ts';
 import { entryModel } from '../conversation/entry.model.ts';
 import { csatModel } from '../csat/csat.model.ts';
-import { eventModel } from '../events/event.model.ts';
+import { eventModel, undispatchedModel } from '../events/event.model.ts';
 import { kbModels } from '../kb/kb.model.ts';
 import { macroModel } from '../macros/macro.model.ts';
 import { mailModels } from '../mail/mail.model.ts';
@@ -38,6 +38,7 @@ export function createModels(connection: Connection) {
     TimeEntry: timeEntryModel(connection),
     Macro: macroModel(connection),
     Event: eventModel(connection),
+    UndispatchedBatch: undispatchedModel(connection),
     Counter: counterModel(connection),
     Lease: leaseModel(connection),
     Audit: auditModel(connection),

@@ -39,3 +39,31 @@ eventSchema.index({ tenantId: 1, ticketId: 1, seq: 1 });
 export function eventModel(connection: Connection): Model<StoredEvent> {
   return connection.model<StoredEvent>('Event', eventSchema, 'events');
 }
+
+/**
+ * Events whose jobs could not be queued (Redis was away when they were published): kept in
+ * MongoDB, which just took the events themselves, until a worker's sweep queues them.
+ */
+export interface UndispatchedBatch {
+  _id: Types.ObjectId;
+  tenantId: Types.ObjectId;
+  seqs: number[];
+  /** Why queueing failed, for whoever looks at the collection. */
+  reason: string;
+  createdAt: Date;
+}
+
+const undispatchedSchema = new Schema<UndispatchedBatch>(
+  {
+    seqs: { type: [Number], required: true },
+    reason: { type: String, required: true, maxlength: 500 },
+  },
+  { versionKey: false, timestamps: { createdAt: true, updatedAt: false } },
+);
+undispatchedSchema.plugin(tenantScoped);
+undispatchedSchema.index({ createdAt: 1 });
+
+/** Registers the model on a connection. */
+export function undispatchedModel(connection: Connection): Model<UndispatchedBatch> {
+  return connection.model<UndispatchedBatch>('UndispatchedBatch', undispatchedSchema, 'undispatched_batches');
+}

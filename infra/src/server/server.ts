@@ -10,7 +10,7 @@ import { realtimeEnvSchema } from '@switchboard/realtime/env';
 import { aiEnvSchema, defaultModelsDir } from '@switchboard/ai/env';
 import { createFanout } from '@switchboard/realtime/fanout';
 import { PresenceStore } from '@switchboard/realtime/presence';
-import { jobListener } from '@switchboard/workers/listeners';
+import { durableJobListener, startDispatchSweep } from '@switchboard/workers/dispatch';
 import { startTriage } from '@switchboard/workers/triage/triage.processor';
 import { startSla } from '@switchboard/workers/sla/sla.processor';
 import { startChannels, type Channels } from '@switchboard/workers/channels';
@@ -113,7 +113,6 @@ export async function startServer({ services, env, logger }: StartOptions): Prom
       publisher.subscribe(createFanout(client, undefined, (error) => logger.warn({ err: error }, 'event fan-out to the hubs failed')));
       if (workersEnv) {
         registry = new QueueRegistry(workersEnv.REDIS_URL, workersEnv.QUEUE_PREFIX, logger.child({ service: 'workers' }));
-        publisher.subscribe(jobListener(registry));
       }
       // Account mails (password resets) go through the outbox from whichever process runs the domain.
       const accountMail = registry ? new MailAccountNotifier(registry) : undefined;
@@ -131,6 +130,9 @@ export async function startServer({ services, env, logger }: StartOptions): Prom
         ...(search ? { search } : {}),
       });
       accountMail?.bind(domain);
+      // Events become jobs in whatever process produced them; batches Redis refused wait in
+      // MongoDB for the workers' dispatch sweep.
+      if (registry) publisher.subscribe(durableJobListener(registry, domain.models, logger.child({ service: 'workers' })));
     }
 
     if (realtimeEnv && domain && apiEnv) {
@@ -146,8 +148,22 @@ export async function startServer({ services, env, logger }: StartOptions): Prom
     }
 
     if (has('workers') && registry && domain && redis && aiEnv) {
-      await startTriage({ domain, registry, redis, presence: new PresenceStore(redis), ai: aiEnv, logger: logger.child({ service: 'workers' }), sweepEveryMs: workersEnv?.ROUTING_SWEEP_MS });
+      await startTriage({
+        domain,
+        registry,
+        redis,
+        presence: new PresenceStore(redis),
+        ai: aiEnv,
+        logger: logger.child({ service: 'workers' }),
+        sweepEveryMs: workersEnv?.ROUTING_SWEEP_MS,
+      });
       await startSla({ domain, registry, logger: logger.child({ service: 'workers' }), sweepEveryMs: workersEnv?.SLA_SWEEP_MS });
+      await startDispatchSweep({
+        models: domain.models,
+        registry,
+        logger: logger.child({ service: 'workers' }),
+        sweepEveryMs: workersEnv?.DISPATCH_SWEEP_MS ?? 15_000,
+      });
     }
 
     if (has('workers') && registry && domain && redis && workersEnv) {
@@ -215,7 +231,12 @@ export async function startServer({ services, env, logger }: StartOptions): Prom
     if (has('api') && domain && redis && apiEnv) {
       await registerApi(app, { domain, redis, allowedHosts: [new URL(apiEnv.PUBLIC_URL).host] });
       if (registry && workersEnv) {
-        await registerQueueDashboard(app, { domain, registry, tenantSlugs: workersEnv.QUEUE_DASHBOARD_TENANTS, allowedHosts: [new URL(apiEnv.PUBLIC_URL).host] });
+        await registerQueueDashboard(app, {
+          domain,
+          registry,
+          tenantSlugs: workersEnv.QUEUE_DASHBOARD_TENANTS,
+          allowedHosts: [new URL(apiEnv.PUBLIC_URL).host],
+        });
       }
     }
     await app.listen({ port: processEnv.PORT, host: processEnv.HOST });

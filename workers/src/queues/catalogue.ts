@@ -1,3 +1,4 @@
+import { dispatchSweepJob } from '../dispatch.jobs.ts';
 import { mailInboundJob, mailSendJob } from '../mail/mail.jobs.ts';
 import { csatSurveyJob, notifyEventJob, notifyFlushJob } from '../notifications/notify.jobs.ts';
 import { recurringOpenJob, recurringSweepJob } from '../recurring/recurring.jobs.ts';
@@ -30,4 +31,5 @@ export const JOB_CATALOGUE: readonly JobDefinition[] = [
   recurringSweepJob,
   recurringOpenJob,
   indexJob,
+  dispatchSweepJob,
 ];

@@ -130,6 +130,14 @@ export class QueueRegistry {
     return letters.sort((a, b) => (b.failedAt?.getTime() ?? 0) - (a.failedAt?.getTime() ?? 0)).slice(0, limit);
   }
 
+  /**
+   * False while the shared Redis client is known to be disconnected (an outage): commands
+   * would wait in its offline queue until Redis is back. True before the first connect.
+   */
+  connected(): boolean {
+    return !this.client || this.client.status === 'ready' || this.client.status === 'connect' || this.client.status === 'wait';
+  }
+
   /** True when the shared Redis client answers. */
   async ready(): Promise<boolean> {
     const client = this.createClient('client');
