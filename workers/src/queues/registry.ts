@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@switchboard/api/lib/logger';
 import Bull from 'bull';
 import { Redis, type RedisOptions } from 'ioredis';
@@ -36,6 +37,9 @@ export class QueueRegistry {
   private client?: Redis;
   private subscriber?: Redis;
   private readonly extra: Redis[] = [];
+
+  /** Set by {@link close}: errors of processing that stops then are expected. */
+  private closing = false;
 
   constructor(
     private readonly redisUrl: string,
@@ -91,13 +95,20 @@ export class QueueRegistry {
   /** Starts processing a job type in this process. */
   process<D extends JobDefinition>(definition: D, handler: JobHandler<D>): void {
     const queue = this.queue(definition);
-    void queue.process(definition.concurrency, async (job: Bull.Job<{ v: number; data: unknown }>) => {
-      if (job.data.v !== definition.version) {
-        throw new Error(`job ${definition.name}#${job.id} has payload version ${job.data.v}, this worker handles ${definition.version}`);
-      }
-      const payload = definition.payload.parse(job.data.data) as PayloadOf<D>;
-      return handler(payload, job);
-    });
+    // The promise ends when processing stops: with an error when the connection closes
+    // under it (a shutdown right after start, Redis gone). Never an unhandled rejection.
+    queue
+      .process(definition.concurrency, async (job: Bull.Job<{ v: number; data: unknown }>) => {
+        if (job.data.v !== definition.version) {
+          throw new Error(`job ${definition.name}#${job.id} has payload version ${job.data.v}, this worker handles ${definition.version}`);
+        }
+        const payload = definition.payload.parse(job.data.data) as PayloadOf<D>;
+        return handler(payload, job);
+      })
+      .catch((error: unknown) => {
+        if (this.closing) return;
+        this.logger.error({ err: error, queue: definition.name }, 'processing stopped');
+      });
     queue.on('failed', (job, error) =>
       this.logger.warn({ queue: definition.name, jobId: job.id, attempt: job.attemptsMade, err: error }, 'job failed'),
     );
@@ -146,6 +157,12 @@ export class QueueRegistry {
 
   /** Lets active jobs finish (up to the caller's deadline), then closes every connection. */
   async close(): Promise<void> {
+    this.closing = true;
+    // bull 4 names each blocking connection (CLIENT SETNAME) when a processor starts and does
+    // not handle that promise: closing before it lands is an unhandled rejection. Commands on
+    // a connection run in order, so a PING answered means the name was set (one blocked in
+    // BRPOPLPUSH has set it long ago: hence the short bound).
+    await Promise.all(this.extra.map((client) => Promise.race([client.ping().catch(() => undefined), sleep(500)])));
     await Promise.all(this.all().map((queue) => queue.close()));
     for (const redis of [this.client, this.subscriber, ...this.extra]) redis?.disconnect();
   }
