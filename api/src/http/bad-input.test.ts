@@ -248,7 +248,10 @@ function validRequests(w: TenantWorld): Record<string, { url: string; body: Json
       },
     },
     'POST /portal/signup': { url: '/portal/signup', body: { tenant: w.slug, name: 'New Customer', email: 'new-customer@example.test' } },
-    'PATCH /mail-settings': { url: '/mail-settings', body: { acceptUnknownSenders: false, inboundAddress: 'help@customer.example', fromName: 'Help' } },
+    'PATCH /mail-settings': {
+      url: '/mail-settings',
+      body: { acceptUnknownSenders: false, inboundAddress: 'help@customer.example', fromName: 'Help' },
+    },
     'PUT /me/notification-preferences': {
       url: '/me/notification-preferences',
       body: { email: { reply: true, assignment: true, mention: true, slaEscalation: false, csat: true }, digest: true },
@@ -442,6 +445,14 @@ describe('bad input', () => {
         expect(response.statusCode).toBe(200);
         expect((response.json() as { items: unknown[] }).items).toEqual([]);
       }
+    });
+
+    it('refuses control characters in filter text (a NUL once reached MongoDB as a 500)', async () => {
+      for (const path of ['/tickets', '/tickets/count', '/users'])
+        for (const q of ['%00', 'gas%00leak', 'a%1Fb', '%7F'])
+          expect((await refused({ method: 'GET', url: `${path}?q=${q}` }, 400, 'validation_failed')).details).toEqual(
+            expect.arrayContaining([expect.objectContaining({ where: 'querystring' })]),
+          );
     });
 
     it('refuses malformed ids in every path parameter', async () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { textQuery } from '../lib/text-query.ts';
 import { objectIdSchema } from '../lib/ids.ts';
 import { TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES } from './ticket-status.ts';
 
@@ -78,7 +79,7 @@ export const ticketFilterSchema = z
     slaState: z.enum(['ok', 'warning', 'breached', 'paused']).optional(),
     /** Only tickets updated at or after this instant (e.g. "solved recently"). */
     updatedSince: z.iso.datetime().optional(),
-    q: z.string().trim().min(1).max(100).optional(),
+    q: textQuery(100).min(1).optional(),
   })
   .strict();
 /** Filter input. */

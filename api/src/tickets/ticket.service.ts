@@ -17,6 +17,7 @@ import type { Ticket } from './ticket.model.ts';
 import { assertCanCreateFor, assertCanWorkTicket, canSeeTicket, ticketVisibilityFilter } from './ticket.policy.ts';
 import type { TicketCreate, TicketDto, TicketFilter, TicketListQuery, TicketPatch } from './ticket.schema.ts';
 import { STATUS_TRANSITIONS, statusesLeadingTo, type TicketChannel, type TicketStatus } from './ticket-status.ts';
+import { containsPattern } from '../lib/text-query.ts';
 
 type PersonRef = { id: string; name: string; email: string };
 
@@ -113,9 +114,6 @@ function inlineHtml(text: string): string {
   return sanitizeRichText(text, 'text').replace(/<\/?p>/g, '');
 }
 
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 /** Fields whose change a stale-reply guard cares about, with their event types. */
 const GUARDED_EVENT_TYPES = new Set(['ticket.status_changed', 'ticket.assigned', 'entry.added']);
@@ -309,7 +307,7 @@ export class TicketService {
     if (query.updatedSince) and.push({ updatedAt: { $gte: new Date(query.updatedSince) } });
     if (query.q) {
       const number = /^#?(\d{1,9})$/.exec(query.q);
-      and.push(number ? { number: Number(number[1]) } : { subject: new RegExp(escapeRegex(query.q), 'i') });
+      and.push(number ? { number: Number(number[1]) } : { subject: containsPattern(query.q) });
     }
     return and;
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { textQuery } from '../lib/text-query.ts';
 import { ROLES } from '../context.ts';
 import { objectIdSchema } from '../lib/ids.ts';
 import { passwordSchema } from '../tenants/tenant.schema.ts';
@@ -61,7 +62,7 @@ export const userListQuerySchema = z
     role: z.enum(ROLES).optional(),
     organisationId: objectIdSchema.optional(),
     teamId: objectIdSchema.optional(),
-    q: z.string().trim().max(100).optional(),
+    q: textQuery(100).optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
     after: objectIdSchema.optional(),
   })

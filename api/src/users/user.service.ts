@@ -8,6 +8,7 @@ import { hex, oid } from '../lib/ids.ts';
 import type { AgentStatus, User } from './user.model.ts';
 import { assertCanCreateUser, assertCanListUsers, assertCanReadUser, assertCanUpdateUser } from './user.policy.ts';
 import type { UserCreate, UserDto, UserListQuery, UserPatch } from './user.schema.ts';
+import { containsPattern } from '../lib/text-query.ts';
 
 /** API form of a user (never the password hash or MFA secret). */
 export function toUserDto(user: User): UserDto {
@@ -30,9 +31,6 @@ export function toUserDto(user: User): UserDto {
   };
 }
 
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 /** People of a tenant: staff and customers. */
 export class UserService {
@@ -104,7 +102,7 @@ export class UserService {
     if (query.teamId) filter.teamIds = oid(query.teamId);
     if (query.after) filter._id = { $gt: oid(query.after) };
     if (query.q) {
-      const pattern = new RegExp(escapeRegex(query.q), 'i');
+      const pattern = containsPattern(query.q);
       filter.$or = [{ name: pattern }, { email: pattern }];
     }
     return this.models.User.find(filter).sort({ _id: 1 }).limit(query.limit).lean<User[]>();
