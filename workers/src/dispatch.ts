@@ -97,7 +97,5 @@ export async function startDispatchSweep(deps: {
     if (result.replayed > 0) logger.info(result, 'queued the jobs of events published while Redis was away');
     return result;
   });
-  await registry
-    .queue(dispatchSweepJob)
-    .add({ v: dispatchSweepJob.version, data: {} }, { repeat: { every: deps.sweepEveryMs }, jobId: 'dispatch-sweep' });
+  await registry.repeat(dispatchSweepJob, deps.sweepEveryMs);
 }

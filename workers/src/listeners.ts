@@ -38,7 +38,8 @@ export function jobListener(registry: QueueRegistry): EventListener {
           const to = data.to as string;
           if (to === 'solved' || to === 'closed') {
             await enqueueRoute(registry, tenantId);
-            if (to === 'closed') await registry.enqueue(triageFeedbackJob, { tenantId, ticketId, closed: true }, { jobId: `closed:${ticketId}` });
+            if (to === 'closed')
+              await registry.enqueue(triageFeedbackJob, { tenantId, ticketId, closed: true }, { jobId: `closed:${ticketId}` });
           }
           break;
         }
@@ -48,7 +49,11 @@ export function jobListener(registry: QueueRegistry): EventListener {
         case 'ticket.updated': {
           const change = (data.changes as Record<string, { to: unknown }> | undefined)?.categoryId;
           if (change && event.actor.kind === 'user') {
-            await registry.enqueue(triageFeedbackJob, { tenantId, ticketId, categoryId: (change.to as string | null) ?? null }, { jobId: `label:${ticketId}:${event.seq}` });
+            await registry.enqueue(
+              triageFeedbackJob,
+              { tenantId, ticketId, categoryId: (change.to as string | null) ?? null },
+              { jobId: `label:${ticketId}:${event.seq}` },
+            );
           }
           break;
         }

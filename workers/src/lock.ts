@@ -7,7 +7,12 @@ import type { Redis } from 'ioredis';
  * another holder has the lock after `waitMs`; the caller's job then retries or a later
  * sweep picks the work up.
  */
-export async function withLock<T>(redis: Redis, key: string, work: () => Promise<T>, { ttlMs = 30_000, waitMs = 5_000 } = {}): Promise<T | undefined> {
+export async function withLock<T>(
+  redis: Redis,
+  key: string,
+  work: () => Promise<T>,
+  { ttlMs = 30_000, waitMs = 5_000 } = {},
+): Promise<T | undefined> {
   const token = randomUUID();
   const deadline = Date.now() + waitMs;
   while ((await redis.set(key, token, 'PX', ttlMs, 'NX')) !== 'OK') {

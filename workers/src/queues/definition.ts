@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /**
  * A job type, declared apart from its handler: its queue, payload schema and retry
@@ -25,4 +25,20 @@ export type PayloadOf<D> = D extends JobDefinition<infer S> ? z.output<S> : neve
 /** Declares a job type (identity function that keeps the literal types). */
 export function defineJob<S extends z.ZodType>(definition: JobDefinition<S>): JobDefinition<S> {
   return definition;
+}
+
+/**
+ * A periodic sweep: no payload, one attempt (the next run repeats the work), one at a time,
+ * a few runs kept. Scheduled with `QueueRegistry.repeat`.
+ */
+export function defineSweepJob(name: string) {
+  return defineJob({
+    name,
+    version: 1,
+    payload: z.object({}).strict(),
+    attempts: 1,
+    backoff: { type: 'fixed', delayMs: 1000 },
+    concurrency: 1,
+    keepCompleted: 10,
+  });
 }

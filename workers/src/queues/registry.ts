@@ -92,6 +92,11 @@ export class QueueRegistry {
     );
   }
 
+  /** Runs a sweep every `everyMs` (one repeatable job per name, whichever process adds it). */
+  async repeat(definition: JobDefinition, everyMs: number): Promise<void> {
+    await this.queue(definition).add({ v: definition.version, data: {} }, { repeat: { every: everyMs }, jobId: definition.name });
+  }
+
   /** Starts processing a job type in this process. */
   process<D extends JobDefinition>(definition: D, handler: JobHandler<D>): void {
     const queue = this.queue(definition);

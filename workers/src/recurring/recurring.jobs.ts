@@ -1,18 +1,10 @@
 import { z } from 'zod';
-import { defineJob } from '../queues/definition.ts';
+import { defineJob, defineSweepJob } from '../queues/definition.ts';
 
 const id = z.string().regex(/^[0-9a-f]{24}$/);
 
 /** Periodic: hand due occurrences of every tenant's schedules to `recurring-open`. */
-export const recurringSweepJob = defineJob({
-  name: 'recurring-sweep',
-  version: 1,
-  payload: z.object({}).strict(),
-  attempts: 1,
-  backoff: { type: 'fixed', delayMs: 1_000 },
-  concurrency: 1,
-  keepCompleted: 10,
-});
+export const recurringSweepJob = defineSweepJob('recurring-sweep');
 
 /** Open the ticket of one occurrence (exactly once). Job id `recurring:<scheduleId>:<occurrence ms>`. */
 export const recurringOpenJob = defineJob({

@@ -56,7 +56,5 @@ export async function registerRecurringProcessors(deps: RecurringDeps): Promise<
       logger.info({ tenantId, scheduleId, at: new Date(at).toISOString(), ticketId: result.ticketId }, 'recurring ticket opened');
     return result ?? { skipped: 'schedule removed or turned off' };
   });
-  await registry
-    .queue(recurringSweepJob)
-    .add({ v: recurringSweepJob.version, data: {} }, { repeat: { every: deps.sweepEveryMs }, jobId: 'recurring-sweep' });
+  await registry.repeat(recurringSweepJob, deps.sweepEveryMs);
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineJob } from '../queues/definition.ts';
+import { defineJob, defineSweepJob } from '../queues/definition.ts';
 
 const id = z.string().regex(/^[0-9a-f]{24}$/);
 
@@ -42,12 +42,4 @@ export const slaReplanJob = defineJob({
 });
 
 /** Periodic: repair timers a crash lost and refresh tickets whose trigger was lost. */
-export const slaSweepJob = defineJob({
-  name: 'sla-sweep',
-  version: 1,
-  payload: z.object({}).strict(),
-  attempts: 1,
-  backoff: { type: 'fixed', delayMs: 1000 },
-  concurrency: 1,
-  keepCompleted: 10,
-});
+export const slaSweepJob = defineSweepJob('sla-sweep');

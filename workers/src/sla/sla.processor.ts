@@ -133,7 +133,5 @@ export async function startSla(deps: SlaDeps): Promise<void> {
     return result;
   });
 
-  await registry
-    .queue(slaSweepJob)
-    .add({ v: slaSweepJob.version, data: {} }, { repeat: { every: deps.sweepEveryMs ?? 60_000 }, jobId: 'sla-sweep' });
+  await registry.repeat(slaSweepJob, deps.sweepEveryMs ?? 60_000);
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineJob } from '../queues/definition.ts';
+import { defineJob, defineSweepJob } from '../queues/definition.ts';
 
 const id = z.string().regex(/^[0-9a-f]{24}$/);
 
@@ -28,15 +28,7 @@ export const routeJob = defineJob({
  * Periodic: find tenants with waiting tickets (agents came online, a crash lost a trigger),
  * and queue classification again for tickets whose classify job was lost.
  */
-export const routeSweepJob = defineJob({
-  name: 'route-sweep',
-  version: 1,
-  payload: z.object({}).strict(),
-  attempts: 1,
-  backoff: { type: 'fixed', delayMs: 1000 },
-  concurrency: 1,
-  keepCompleted: 10,
-});
+export const routeSweepJob = defineSweepJob('route-sweep');
 
 /** An agent set a category (a labelled example), or a ticket was closed. */
 export const triageFeedbackJob = defineJob({

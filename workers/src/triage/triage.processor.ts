@@ -1,5 +1,16 @@
 import { createHash } from 'node:crypto';
-import { type AiEnv, categoryText, detectLanguage, findDuplicates, getEmbedder, ModelUnavailableError, prepareTicketText, priorityHint, TicketClassifier, type Embedder } from '@switchboard/ai';
+import {
+  type AiEnv,
+  categoryText,
+  detectLanguage,
+  findDuplicates,
+  getEmbedder,
+  ModelUnavailableError,
+  prepareTicketText,
+  priorityHint,
+  TicketClassifier,
+  type Embedder,
+} from '@switchboard/ai';
 import { drainQueues, type RoutingState } from '@switchboard/ai/routing.service';
 import { systemCtx } from '@switchboard/api/context';
 import type { Domain } from '@switchboard/api/domain';
@@ -44,7 +55,11 @@ export async function sweepUnclassified(
 ): Promise<number> {
   const tickets = await deps.domain.triage.unclassifiedTickets(now, { graceMs, windowMs, limit });
   for (const { tenantId, ticketId } of tickets) {
-    await deps.registry.enqueue(classifyJob, { tenantId: tenantId.toHexString(), ticketId: ticketId.toHexString() }, { jobId: `classify:${ticketId.toHexString()}` });
+    await deps.registry.enqueue(
+      classifyJob,
+      { tenantId: tenantId.toHexString(), ticketId: ticketId.toHexString() },
+      { jobId: `classify:${ticketId.toHexString()}` },
+    );
   }
   return tickets.length;
 }
@@ -67,11 +82,18 @@ export async function startTriage(deps: TriageDeps): Promise<void> {
 
   const embedder = async (): Promise<Embedder | null> => {
     try {
-      return await getEmbedder({ modelsDir: deps.ai.AI_MODELS_DIR, modelId: deps.ai.AI_MODEL, allowRemote: deps.ai.AI_ALLOW_REMOTE_MODELS, threads: deps.ai.AI_THREADS, maxTokens: deps.ai.AI_MAX_TOKENS });
+      return await getEmbedder({
+        modelsDir: deps.ai.AI_MODELS_DIR,
+        modelId: deps.ai.AI_MODEL,
+        allowRemote: deps.ai.AI_ALLOW_REMOTE_MODELS,
+        threads: deps.ai.AI_THREADS,
+        maxTokens: deps.ai.AI_MAX_TOKENS,
+      });
     } catch (error) {
       if (!(error instanceof ModelUnavailableError)) throw error;
       // Tickets keep flowing, unclassified; say so loudly once, not per ticket.
-      if (!modelWarned) logger.error({ err: error }, `triage model unavailable: tickets are routed without classification (${error.message})`);
+      if (!modelWarned)
+        logger.error({ err: error }, `triage model unavailable: tickets are routed without classification (${error.message})`);
       modelWarned = true;
       return null;
     }
@@ -100,7 +122,10 @@ export async function startTriage(deps: TriageDeps): Promise<void> {
       const vector = stored ? Float32Array.from(stored) : await model.embed(prepared.text);
       const language = detectLanguage(prepared.text);
       const urgency = priorityHint(prepared.text);
-      const duplicates = findDuplicates({ requesterId: found.ticket.requesterId.toHexString(), vector, ticketId }, await domain.triage.openVectorsOf(ctx, found.ticket.requesterId, modelId));
+      const duplicates = findDuplicates(
+        { requesterId: found.ticket.requesterId.toHexString(), vector, ticketId },
+        await domain.triage.openVectorsOf(ctx, found.ticket.requesterId, modelId),
+      );
       let classification: ReturnType<TicketClassifier['classify']> | null = null;
       if (categories.length > 0) {
         const cached = await domain.triage.categoryVectors(ctx, modelId);
@@ -115,7 +140,9 @@ export async function startTriage(deps: TriageDeps): Promise<void> {
           }
           embedded.push({ id: category._id.toHexString(), name: category.name, description: category.description, vector: categoryVector });
         }
-        const classifier = new TicketClassifier(embedded, await domain.triage.labelledExamples(ctx, modelId), { applyThreshold: tenant.settings.aiConfidenceThreshold });
+        const classifier = new TicketClassifier(embedded, await domain.triage.labelledExamples(ctx, modelId), {
+          applyThreshold: tenant.settings.aiConfidenceThreshold,
+        });
         classification = classifier.classify(vector);
       }
       result = {
@@ -126,7 +153,13 @@ export async function startTriage(deps: TriageDeps): Promise<void> {
         priorityHint: urgency.priority === 'normal' || urgency.priority === 'low' ? null : urgency.priority,
         duplicateOfId: duplicates[0]?.ticketId ?? null,
       };
-      await domain.triage.saveTicketVector(ctx, found.ticket, modelId, Array.from(vector), result.categoryId ? oid(result.categoryId) : null);
+      await domain.triage.saveTicketVector(
+        ctx,
+        found.ticket,
+        modelId,
+        Array.from(vector),
+        result.categoryId ? oid(result.categoryId) : null,
+      );
     }
     const events = await domain.triage.applyResult(ctx, found.ticket._id, result);
     await enqueueRoute(registry, tenantId);
@@ -148,11 +181,18 @@ export async function startTriage(deps: TriageDeps): Promise<void> {
               strategy: team.strategy === 'round-robin' ? 'round-robin' : 'least-loaded',
               memberIds: team.memberIds,
               lastAssignedId: team.lastAssignedId,
-              queue: snapshot.waiting.filter((w) => w.teamId === team.id).map((w) => ({ ticketId: w.ticketId, priority: w.priority, skills: w.skills, enqueuedAt: w.createdAt.getTime() })),
+              queue: snapshot.waiting
+                .filter((w) => w.teamId === team.id)
+                .map((w) => ({ ticketId: w.ticketId, priority: w.priority, skills: w.skills, enqueuedAt: w.createdAt.getTime() })),
             },
           ]),
         ),
-        agents: Object.fromEntries(snapshot.agents.map((a) => [a.id, { id: a.id, online: online.has(a.id) && a.available, skills: a.skills, capacity: a.capacity, load: a.load }])),
+        agents: Object.fromEntries(
+          snapshot.agents.map((a) => [
+            a.id,
+            { id: a.id, online: online.has(a.id) && a.available, skills: a.skills, capacity: a.capacity, load: a.load },
+          ]),
+        ),
       };
       const { assignments } = drainQueues(state);
       let done = 0;
@@ -186,5 +226,5 @@ export async function startTriage(deps: TriageDeps): Promise<void> {
     return { ok: true };
   });
 
-  await registry.queue(routeSweepJob).add({ v: routeSweepJob.version, data: {} }, { repeat: { every: deps.sweepEveryMs ?? 20_000 }, jobId: 'route-sweep' });
+  await registry.repeat(routeSweepJob, deps.sweepEveryMs ?? 20_000);
 }
