@@ -120,7 +120,10 @@ export async function createDomain(options: DomainOptions): Promise<Domain> {
   const conversation = new ConversationService(models, events, tickets);
   const channelLeases = new Leases(models.Lease);
   const blobStore = options.blobStore ?? new GridFsBlobStore(options.connection);
-  const attachments = new AttachmentService(models, blobStore, tickets, conversation, { ...DEFAULT_ATTACHMENT_LIMITS, ...options.attachmentLimits });
+  const attachments = new AttachmentService(models, blobStore, tickets, conversation, {
+    ...DEFAULT_ATTACHMENT_LIMITS,
+    ...options.attachmentLimits,
+  });
   const logger = options.logger;
   const kb = new KbService(models, events, new Leases(models.Lease), attachments, blobStore);
   const searchIndex = new SearchIndexer(models, options.search ?? null);
@@ -160,7 +163,8 @@ export async function createDomain(options: DomainOptions): Promise<Domain> {
     search,
     searchIndex,
     notifier: options.notifier ?? {
-      passwordReset: async (user) => logger.info({ userId: user._id.toHexString() }, 'password reset requested; no mailer configured in this process'),
+      passwordReset: async (user) =>
+        logger.info({ userId: user._id.toHexString() }, 'password reset requested; no mailer configured in this process'),
     },
     publicUrl: options.publicUrl,
   };

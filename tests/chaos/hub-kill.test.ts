@@ -109,9 +109,9 @@ describe('a hub node killed mid-conversation', () => {
     const customerMessages = Array.from({ length: MESSAGES }, (_, i) => `customer message ${i}`);
     const agentReplies = Array.from({ length: MESSAGES }, (_, i) => `agent reply ${i}`);
     const entries = await agentRest<{ items: EntryDto[] }>('GET', `/tickets/${ticketId}/entries?limit=500`);
-    expect(entries.body.items.filter((e) => e.kind === 'message' && e.bodyText.startsWith('customer message')).map((e) => e.bodyText)).toEqual(
-      customerMessages,
-    );
+    expect(
+      entries.body.items.filter((e) => e.kind === 'message' && e.bodyText.startsWith('customer message')).map((e) => e.bodyText),
+    ).toEqual(customerMessages);
     expect(entries.body.items.filter((e) => e.kind === 'reply').map((e) => e.bodyText)).toEqual(agentReplies);
     for (const client of [agent, customer]) {
       expect(bodiesOf(client.applied, 'message')).toEqual(customerMessages);

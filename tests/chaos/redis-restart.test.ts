@@ -55,11 +55,20 @@ beforeAll(async () => {
   ] as const) {
     await data.domain.categories.create(admin, { name, description, teamId: null, skill: null, active: true });
   }
-  const calendar = await data.domain.sla.createCalendar(admin, slaCalendarBodySchema.parse({ name: 'Always', timeZone: 'UTC', hours: '24/7' }));
+  const calendar = await data.domain.sla.createCalendar(
+    admin,
+    slaCalendarBodySchema.parse({ name: 'Always', timeZone: 'UTC', hours: '24/7' }),
+  );
   // One business minute to first response, warning at 10 %: a delayed timer 6 s after each ticket.
   await data.domain.sla.createPolicy(
     admin,
-    slaPolicyBodySchema.parse({ name: 'Fast', order: 1, calendarId: calendar.id, targetMinutes: { firstResponse: 1 }, warningThresholdPercent: 10 }),
+    slaPolicyBodySchema.parse({
+      name: 'Fast',
+      order: 1,
+      calendarId: calendar.id,
+      targetMinutes: { firstResponse: 1 },
+      warningThresholdPercent: 10,
+    }),
   );
 });
 
@@ -92,7 +101,11 @@ describe('Redis restarted while tickets are being opened', () => {
       const answer = await customer<{ ticket: { id: string } }>(
         'POST',
         '/tickets',
-        { subject: `Order ${i} was charged twice`, body: `My card was charged twice for order ${i}; please refund one payment.`, format: 'text' },
+        {
+          subject: `Order ${i} was charged twice`,
+          body: `My card was charged twice for order ${i}; please refund one payment.`,
+          format: 'text',
+        },
         HANG_MS,
       );
       answers.push({ ...answer, at: Date.now(), id: answer.status === 201 ? answer.body.ticket.id : undefined });

@@ -41,7 +41,10 @@ try {
   const rows: Array<[string, string]> = [
     ['URL (API, health' + (values.web ? ', web' : '') + ', /socket.io/)', cluster.url],
     ['socket balancer', cluster.balancer.url],
-    ...cluster.hubs.map((h): [string, string] => [`${h.name} (pid ${h.pid()})`, `ws://127.0.0.1:${h.hubPort}  health http://127.0.0.1:${h.port}/health/ready`]),
+    ...cluster.hubs.map((h): [string, string] => [
+      `${h.name} (pid ${h.pid()})`,
+      `ws://127.0.0.1:${h.hubPort}  health http://127.0.0.1:${h.port}/health/ready`,
+    ]),
     ...cluster.workers.map((w): [string, string] => [`${w.name} (pid ${w.pid()})`, `http://127.0.0.1:${w.port}/health/ready`]),
     ['Redis', cluster.redisUrl],
     ['MongoDB', cluster.mongoUri],

@@ -300,7 +300,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const [firstRedis, firstMongo] = await Promise.all([launchRedis(), launchMongo()]);
     const redis = dataService('redis', firstRedis.url, redisPort, async () => (await launchRedis()).process, firstRedis.process);
     const mongo = dataService('mongo', firstMongo.baseUri, mongoPort, async () => (await launchMongo()).process, firstMongo.process);
-    cleanups.push(() => mongo.stop(), () => redis.stop());
+    cleanups.push(
+      () => mongo.stop(),
+      () => redis.stop(),
+    );
     log(`Redis ${redis.url} and ${firstMongo.kind} ${mongo.url} up (data in ${dataDir})`);
 
     const apiPort = await freePort();

@@ -16,14 +16,23 @@ export const mfaVerifySchema = z.object({ code: totpCodeSchema }).strict();
 export const passwordResetRequestSchema = z.object({ tenant: tenantSlugSchema, email: z.email().max(254) }).strict();
 
 /** POST /api/v1/auth/password-reset/complete body. */
-export const passwordResetCompleteSchema = z.object({ tenant: tenantSlugSchema, token: z.string().min(20).max(200), password: passwordSchema }).strict();
+export const passwordResetCompleteSchema = z
+  .object({ tenant: tenantSlugSchema, token: z.string().min(20).max(200), password: passwordSchema })
+  .strict();
 
 /** POST /api/v1/me/password body. */
 export const passwordChangeSchema = z.object({ currentPassword: z.string().min(1).max(200), newPassword: passwordSchema }).strict();
 
 /** POST /api/v1/me/tokens body. */
 export const apiTokenCreateSchema = z
-  .object({ name: z.string().trim().min(1).max(80), scopes: z.array(z.enum(['read', 'write'])).min(1).default(['read', 'write']), expiresInDays: z.number().int().min(1).max(3650).optional() })
+  .object({
+    name: z.string().trim().min(1).max(80),
+    scopes: z
+      .array(z.enum(['read', 'write']))
+      .min(1)
+      .default(['read', 'write']),
+    expiresInDays: z.number().int().min(1).max(3650).optional(),
+  })
   .strict();
 
 /** An API token as listed (never the token itself). */

@@ -72,17 +72,32 @@ export class AuthService {
     }
     const tenantKey = tenant._id.toHexString();
     const wait = await this.throttle.blockedFor(tenantKey, input.email);
-    if (wait > 0) throw new AppError('rate_limited', `Too many failed sign-ins for this account. Try again in ${Math.ceil(wait / 60)} minute(s).`, { retryAfterSeconds: wait });
+    if (wait > 0)
+      throw new AppError('rate_limited', `Too many failed sign-ins for this account. Try again in ${Math.ceil(wait / 60)} minute(s).`, {
+        retryAfterSeconds: wait,
+      });
     const user = await this.models.User.findOne({ tenantId: tenant._id, email: input.email.toLowerCase() }).lean<User>();
-    const ok = user?.passwordHash ? await verifyPassword(user.passwordHash, input.password) : await verifyPassword(await decoyHash(), input.password).then(() => false);
+    const ok = user?.passwordHash
+      ? await verifyPassword(user.passwordHash, input.password)
+      : await verifyPassword(await decoyHash(), input.password).then(() => false);
     if (!user || !ok || !user.active) {
       await this.throttle.fail(tenantKey, input.email);
-      await this.audit.record(tenant._id, 'auth.login_failed', { id: user?._id ?? null, name: input.email }, { ip: meta.ip, data: { reason: !user ? 'unknown_email' : !ok ? 'bad_password' : 'inactive' } });
+      await this.audit.record(
+        tenant._id,
+        'auth.login_failed',
+        { id: user?._id ?? null, name: input.email },
+        { ip: meta.ip, data: { reason: !user ? 'unknown_email' : !ok ? 'bad_password' : 'inactive' } },
+      );
       throw invalid;
     }
     await this.throttle.succeed(tenantKey, input.email);
     const mfaRequired = user.mfa?.enabled === true;
-    const session = await this.lucia.createSession(user._id.toHexString(), { tenantId: tenantKey, mfaVerified: !mfaRequired, ip: meta.ip ?? null, userAgent: meta.userAgent ?? null });
+    const session = await this.lucia.createSession(user._id.toHexString(), {
+      tenantId: tenantKey,
+      mfaVerified: !mfaRequired,
+      ip: meta.ip ?? null,
+      userAgent: meta.userAgent ?? null,
+    });
     if (!mfaRequired) await this.completeLogin(user, meta);
     return { cookie: this.lucia.createSessionCookie(session.id).serialize(), mfaRequired, user };
   }
@@ -111,11 +126,21 @@ export class AuthService {
         )
       ).modifiedCount === 1;
     if (!claimed) {
-      await this.audit.record(user.tenantId, 'auth.login_failed', { id: user._id, name: user.name }, { ip: meta.ip, data: { reason: 'bad_totp' } });
+      await this.audit.record(
+        user.tenantId,
+        'auth.login_failed',
+        { id: user._id, name: user.name },
+        { ip: meta.ip, data: { reason: 'bad_totp' } },
+      );
       throw new AppError('unauthenticated', 'That code is not valid. Use the current code from your authenticator app.');
     }
     await this.lucia.invalidateSession(principal.sessionId);
-    const session = await this.lucia.createSession(user._id.toHexString(), { tenantId: user.tenantId.toHexString(), mfaVerified: true, ip: meta.ip ?? null, userAgent: meta.userAgent ?? null });
+    const session = await this.lucia.createSession(user._id.toHexString(), {
+      tenantId: user.tenantId.toHexString(),
+      mfaVerified: true,
+      ip: meta.ip ?? null,
+      userAgent: meta.userAgent ?? null,
+    });
     await this.completeLogin(user, meta);
     return this.lucia.createSessionCookie(session.id).serialize();
   }
@@ -144,7 +169,10 @@ export class AuthService {
     if (!pending) throw new AppError('bad_request', 'Start two-factor setup first.');
     const step = this.acceptCode(pending, user.email, code, null);
     if (step === null) throw new AppError('validation_failed', 'That code is not valid.', [{ path: '/code', message: 'does not match' }]);
-    await this.models.User.updateOne({ tenantId: ctx.tenantId, _id: user._id }, { $set: { 'mfa.enabled': true, 'mfa.secret': pending, 'mfa.pendingSecret': null, 'mfa.lastUsedStep': step } });
+    await this.models.User.updateOne(
+      { tenantId: ctx.tenantId, _id: user._id },
+      { $set: { 'mfa.enabled': true, 'mfa.secret': pending, 'mfa.pendingSecret': null, 'mfa.lastUsedStep': step } },
+    );
     await this.audit.record(ctx.tenantId, 'auth.mfa_enabled', { id: user._id, name: user.name }, { ip: meta.ip });
   }
 
@@ -152,15 +180,24 @@ export class AuthService {
   async disableMfa(ctx: Ctx, code: string, meta: RequestMeta): Promise<void> {
     const user = await this.requireSelf(ctx);
     if (!user.mfa?.enabled || !user.mfa.secret) throw new AppError('bad_request', 'Two-factor authentication is not enabled.');
-    if (this.acceptCode(user.mfa.secret, user.email, code, user.mfa.lastUsedStep ?? null) === null) throw new AppError('validation_failed', 'That code is not valid.', [{ path: '/code', message: 'does not match' }]);
-    await this.models.User.updateOne({ tenantId: ctx.tenantId, _id: user._id }, { $set: { 'mfa.enabled': false, 'mfa.secret': null, 'mfa.lastUsedStep': null } });
+    if (this.acceptCode(user.mfa.secret, user.email, code, user.mfa.lastUsedStep ?? null) === null)
+      throw new AppError('validation_failed', 'That code is not valid.', [{ path: '/code', message: 'does not match' }]);
+    await this.models.User.updateOne(
+      { tenantId: ctx.tenantId, _id: user._id },
+      { $set: { 'mfa.enabled': false, 'mfa.secret': null, 'mfa.lastUsedStep': null } },
+    );
     await this.audit.record(ctx.tenantId, 'auth.mfa_disabled', { id: user._id, name: user.name }, { ip: meta.ip });
   }
 
   /** Ends this session. */
   async logout(principal: Principal, meta: RequestMeta): Promise<string> {
     if (principal.sessionId) await this.lucia.invalidateSession(principal.sessionId);
-    await this.audit.record(principal.ctx.tenantId, 'auth.logout', { id: oid(principal.user.id), name: principal.user.name }, { ip: meta.ip });
+    await this.audit.record(
+      principal.ctx.tenantId,
+      'auth.logout',
+      { id: oid(principal.user.id), name: principal.user.name },
+      { ip: meta.ip },
+    );
     return this.lucia.createBlankSessionCookie().serialize();
   }
 
@@ -174,7 +211,12 @@ export class AuthService {
     const user = await this.models.User.findOne({ tenantId: tenant._id, email: email.toLowerCase() }).lean<User>();
     if (!user || !user.active) return null;
     const token = randomBytes(32).toString('base64url');
-    await this.models.PasswordReset.create({ tenantId: tenant._id, userId: user._id, hash: sha256(token), expiresAt: new Date(Date.now() + RESET_TTL_MS) });
+    await this.models.PasswordReset.create({
+      tenantId: tenant._id,
+      userId: user._id,
+      hash: sha256(token),
+      expiresAt: new Date(Date.now() + RESET_TTL_MS),
+    });
     await this.audit.record(tenant._id, 'auth.password_reset_requested', { id: user._id, name: user.name }, { ip: meta.ip });
     return { token, user };
   }
@@ -191,13 +233,19 @@ export class AuthService {
     if (!reset) throw invalid;
     await this.models.User.updateOne({ tenantId: tenant._id, _id: reset.userId }, { $set: { passwordHash: await hashPassword(password) } });
     await this.lucia.invalidateUserSessions(reset.userId.toHexString());
-    await this.audit.record(tenant._id, 'auth.password_changed', { id: reset.userId, name: 'password reset' }, { targetId: reset.userId, ip: meta.ip });
+    await this.audit.record(
+      tenant._id,
+      'auth.password_changed',
+      { id: reset.userId, name: 'password reset' },
+      { targetId: reset.userId, ip: meta.ip },
+    );
   }
 
   /** Changes one's own password (current password required); other sessions end. */
   async changePassword(principal: Principal, current: string, next: string, meta: RequestMeta): Promise<void> {
     const user = await this.requireSelf(principal.ctx);
-    if (!user.passwordHash || !(await verifyPassword(user.passwordHash, current))) throw new AppError('validation_failed', 'Current password is incorrect.', [{ path: '/currentPassword', message: 'incorrect' }]);
+    if (!user.passwordHash || !(await verifyPassword(user.passwordHash, current)))
+      throw new AppError('validation_failed', 'Current password is incorrect.', [{ path: '/currentPassword', message: 'incorrect' }]);
     await this.models.User.updateOne({ tenantId: user.tenantId, _id: user._id }, { $set: { passwordHash: await hashPassword(next) } });
     const sessions = await this.lucia.getUserSessions(user._id.toHexString());
     await Promise.all(sessions.filter((s) => s.id !== principal.sessionId).map((s) => this.lucia.invalidateSession(s.id)));
@@ -205,7 +253,10 @@ export class AuthService {
   }
 
   /** Issues a personal API token; the plaintext is returned once and only its hash is kept. */
-  async createApiToken(ctx: Ctx, input: { name: string; scopes: Array<'read' | 'write'>; expiresInDays?: number }): Promise<{ token: string; record: ApiTokenDoc }> {
+  async createApiToken(
+    ctx: Ctx,
+    input: { name: string; scopes: Array<'read' | 'write'>; expiresInDays?: number },
+  ): Promise<{ token: string; record: ApiTokenDoc }> {
     const user = await this.requireSelf(ctx);
     if (user.role === 'customer') throw new AppError('forbidden', 'API tokens are for staff accounts.');
     const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
@@ -220,7 +271,12 @@ export class AuthService {
         expiresAt: input.expiresInDays ? new Date(Date.now() + input.expiresInDays * 86_400_000) : null,
       },
     ]);
-    await this.audit.record(ctx.tenantId, 'api_token.created', { id: user._id, name: user.name }, { targetId: record!._id, data: { name: input.name, scopes: input.scopes } });
+    await this.audit.record(
+      ctx.tenantId,
+      'api_token.created',
+      { id: user._id, name: user.name },
+      { targetId: record!._id, data: { name: input.name, scopes: input.scopes } },
+    );
     return { token, record: record!.toObject<ApiTokenDoc>() };
   }
 
@@ -233,7 +289,10 @@ export class AuthService {
   /** Revokes one of the caller's tokens. */
   async revokeApiToken(ctx: Ctx, id: Types.ObjectId): Promise<void> {
     const me = actorUserId(ctx.actor);
-    const result = await this.models.ApiToken.updateOne({ tenantId: ctx.tenantId, _id: id, userId: me, revokedAt: null }, { $set: { revokedAt: new Date() } });
+    const result = await this.models.ApiToken.updateOne(
+      { tenantId: ctx.tenantId, _id: id, userId: me, revokedAt: null },
+      { $set: { revokedAt: new Date() } },
+    );
     if (result.matchedCount === 0) throw new AppError('not_found', 'No such token.');
     await this.audit.record(ctx.tenantId, 'api_token.revoked', { id: me ?? null, name: ctx.actor.name }, { targetId: id });
   }
@@ -249,7 +308,16 @@ export class AuthService {
     if (!session || !user || !user.active) return null;
     const tenantId = oid(session.tenantId);
     return {
-      ctx: { tenantId, actor: { kind: 'user', userId: oid(user.id), role: user.role, name: user.name, organisationId: user.organisationId ? oid(user.organisationId) : null } },
+      ctx: {
+        tenantId,
+        actor: {
+          kind: 'user',
+          userId: oid(user.id),
+          role: user.role,
+          name: user.name,
+          organisationId: user.organisationId ? oid(user.organisationId) : null,
+        },
+      },
       user: { id: user.id, role: user.role, name: user.name, email: user.email, organisationId: user.organisationId },
       via: 'session',
       sessionId: session.id,
@@ -266,10 +334,21 @@ export class AuthService {
     if (!record || record.revokedAt || (record.expiresAt && record.expiresAt <= new Date())) return null;
     const user = await this.models.User.findOne({ tenantId: record.tenantId, _id: record.userId }).lean<User>();
     if (!user || !user.active) return null;
-    void this.models.ApiToken.updateOne({ tenantId: record.tenantId, _id: record._id }, { $set: { lastUsedAt: new Date() } }).exec().catch(() => undefined);
+    void this.models.ApiToken.updateOne({ tenantId: record.tenantId, _id: record._id }, { $set: { lastUsedAt: new Date() } })
+      .exec()
+      .catch(() => undefined);
     return {
-      ctx: { tenantId: record.tenantId, actor: { kind: 'user', userId: user._id, role: user.role, name: user.name, organisationId: user.organisationId ?? null } },
-      user: { id: user._id.toHexString(), role: user.role, name: user.name, email: user.email, organisationId: user.organisationId ? user.organisationId.toHexString() : null },
+      ctx: {
+        tenantId: record.tenantId,
+        actor: { kind: 'user', userId: user._id, role: user.role, name: user.name, organisationId: user.organisationId ?? null },
+      },
+      user: {
+        id: user._id.toHexString(),
+        role: user.role,
+        name: user.name,
+        email: user.email,
+        organisationId: user.organisationId ? user.organisationId.toHexString() : null,
+      },
       via: 'token',
       mfaPending: false,
       scopes: record.scopes,

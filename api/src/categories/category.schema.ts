@@ -23,6 +23,13 @@ export const categoryCreateSchema = z
 /** PATCH /api/v1/categories/:id body. Built from the fields without their defaults, so a patch changes only what it names. */
 export const categoryPatchSchema = z.object(categoryFields).partial().strict();
 /** Category as the API shows it. */
-export const categoryDtoSchema = z.object({ id: z.string(), name: z.string(), description: z.string(), teamId: z.string().nullable(), skill: z.string().nullable(), active: z.boolean() });
+export const categoryDtoSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  teamId: z.string().nullable(),
+  skill: z.string().nullable(),
+  active: z.boolean(),
+});
 /** Category DTO. */
 export type CategoryDto = z.infer<typeof categoryDtoSchema>;

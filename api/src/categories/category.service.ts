@@ -11,7 +11,14 @@ import { isDuplicateKeyError } from '../db/duplicate-key.ts';
 
 /** API form of a category. */
 export function toCategoryDto(category: Category): CategoryDto {
-  return { id: category._id.toHexString(), name: category.name, description: category.description, teamId: hex(category.teamId), skill: category.skill ?? null, active: category.active };
+  return {
+    id: category._id.toHexString(),
+    name: category.name,
+    description: category.description,
+    teamId: hex(category.teamId),
+    skill: category.skill ?? null,
+    active: category.active,
+  };
 }
 
 /** Ticket categories (what triage classifies into); configured by admins and managers. */
@@ -27,7 +34,8 @@ export class CategoryService {
   private async checkTeam(ctx: Ctx, teamId: string | null | undefined): Promise<Types.ObjectId | null | undefined> {
     if (teamId === undefined || teamId === null) return teamId;
     const id = oid(teamId);
-    if (!(await this.models.Team.exists({ tenantId: ctx.tenantId, _id: id }))) throw new AppError('validation_failed', 'Unknown team.', [{ path: '/teamId', message: 'not found' }]);
+    if (!(await this.models.Team.exists({ tenantId: ctx.tenantId, _id: id })))
+      throw new AppError('validation_failed', 'Unknown team.', [{ path: '/teamId', message: 'not found' }]);
     return id;
   }
 

@@ -19,7 +19,12 @@ export function conversationRoutes(app: HttpServer, domain: Domain): void {
         response: { 200: z.object({ items: z.array(entryDtoSchema) }), ...errorResponses },
       },
     },
-    async (request) => ({ items: await domain.conversation.list(ctxOf(request), oid(request.params.id), { limit: request.query.limit, after: request.query.after ? oid(request.query.after) : undefined }) }),
+    async (request) => ({
+      items: await domain.conversation.list(ctxOf(request), oid(request.params.id), {
+        limit: request.query.limit,
+        after: request.query.after ? oid(request.query.after) : undefined,
+      }),
+    }),
   );
   app.post(
     '/tickets/:id/entries',

@@ -32,7 +32,11 @@ describe('retrying an entry with its clientKey (through the API, on the provisio
   }
 
   async function post(clientKey: string, body: string) {
-    return h.request(agent.auth, { method: 'POST', url: `/tickets/${ticketId}/entries`, body: { kind: 'reply', body, format: 'text', clientKey } });
+    return h.request(agent.auth, {
+      method: 'POST',
+      url: `/tickets/${ticketId}/entries`,
+      body: { kind: 'reply', body, format: 'text', clientKey },
+    });
   }
 
   it('answers a retry with the stored entry and appends nothing more', async () => {
@@ -96,7 +100,9 @@ describe('listing a conversation (through the API, on the provisioned server)', 
 
   it('lists entries in the order they were made, although ids from different processes sort otherwise', async () => {
     // Two hub nodes in the same second: the same timestamp part, each its own process part.
-    const second = Math.floor(Date.now() / 1000).toString(16).padStart(8, '0');
+    const second = Math.floor(Date.now() / 1000)
+      .toString(16)
+      .padStart(8, '0');
     const ids = [`${second}ffffffffff000001`, `${second}0000000000000002`];
     for (const [index, id] of ids.entries()) {
       await h.domain.models.Entry.create([

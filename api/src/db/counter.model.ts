@@ -8,7 +8,10 @@ export interface Counter {
   value: number;
 }
 
-const counterSchema = new Schema<Counter>({ name: { type: String, required: true }, value: { type: Number, required: true, default: 0 } }, { versionKey: false });
+const counterSchema = new Schema<Counter>(
+  { name: { type: String, required: true }, value: { type: Number, required: true, default: 0 } },
+  { versionKey: false },
+);
 counterSchema.plugin(tenantScoped);
 counterSchema.index({ tenantId: 1, name: 1 }, { unique: true });
 

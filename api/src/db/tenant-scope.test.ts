@@ -52,16 +52,23 @@ describe('tenantScoped plugin', () => {
 
   it('refuses an aggregation that does not start by matching the tenant', async () => {
     await expect(Notes.aggregate([{ $group: { _id: null, n: { $sum: 1 } } }]).exec()).rejects.toBeInstanceOf(UnscopedQueryError);
-    const [row] = await Notes.aggregate<{ n: number }>([{ $match: { tenantId: tenantB } }, { $group: { _id: null, n: { $sum: 1 } } }]).exec();
+    const [row] = await Notes.aggregate<{ n: number }>([
+      { $match: { tenantId: tenantB } },
+      { $group: { _id: null, n: { $sum: 1 } } },
+    ]).exec();
     expect(row?.n).toBe(1);
   });
 
   it('refuses unscoped bulk writes', async () => {
-    await expect(Notes.bulkWrite([{ updateOne: { filter: { text: 'a1' }, update: { $set: { text: 'z' } } } }])).rejects.toBeInstanceOf(UnscopedQueryError);
+    await expect(Notes.bulkWrite([{ updateOne: { filter: { text: 'a1' }, update: { $set: { text: 'z' } } } }])).rejects.toBeInstanceOf(
+      UnscopedQueryError,
+    );
   });
 
   it('never lets an update move a document to another tenant', async () => {
-    await expect(Notes.updateOne({ tenantId: tenantA, text: 'a1' }, { $set: { tenantId: tenantB } }).exec()).rejects.toThrow('tenantId cannot be changed');
+    await expect(Notes.updateOne({ tenantId: tenantA, text: 'a1' }, { $set: { tenantId: tenantB } }).exec()).rejects.toThrow(
+      'tenantId cannot be changed',
+    );
     expect(await Notes.countDocuments({ tenantId: tenantA })).toBe(2);
   });
 

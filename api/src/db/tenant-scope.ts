@@ -59,11 +59,14 @@ export function tenantScoped(schema: Schema): void {
   schema.pre('aggregate', function guardAggregate() {
     if (this.options.crossTenant === true) return;
     const first = this.pipeline()[0] as { $match?: { tenantId?: unknown } } | undefined;
-    if (!isConcreteTenant(first?.$match?.tenantId)) throw new UnscopedQueryError(this.model().modelName, 'aggregate (first stage must $match tenantId)');
+    if (!isConcreteTenant(first?.$match?.tenantId))
+      throw new UnscopedQueryError(this.model().modelName, 'aggregate (first stage must $match tenantId)');
   });
 
   schema.pre('bulkWrite', function guardBulkWrite(operations) {
-    for (const op of operations as unknown as Array<Record<string, { filter?: { tenantId?: unknown }; document?: { tenantId?: unknown } }>>) {
+    for (const op of operations as unknown as Array<
+      Record<string, { filter?: { tenantId?: unknown }; document?: { tenantId?: unknown } }>
+    >) {
       const [kind, body] = Object.entries(op)[0] ?? [];
       const tenant = kind === 'insertOne' ? body?.document?.tenantId : body?.filter?.tenantId;
       if (!isConcreteTenant(tenant)) throw new UnscopedQueryError(this.modelName, `bulkWrite.${kind}`);

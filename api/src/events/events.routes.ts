@@ -19,17 +19,30 @@ export function eventRoutes(app: HttpServer, domain: Domain): void {
       schema: {
         tags: ['events'],
         summary: 'Events after a sequence number (gap-free; resume from `cursor`)',
-        querystring: z.object({ after: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(500).default(200), ticketId: objectIdSchema.optional() }).strict(),
+        querystring: z
+          .object({
+            after: z.coerce.number().int().min(0).default(0),
+            limit: z.coerce.number().int().min(1).max(500).default(200),
+            ticketId: objectIdSchema.optional(),
+          })
+          .strict(),
         response: { 200: z.object({ events: z.array(domainEventSchema), cursor: z.number(), more: z.boolean() }), ...errorResponses },
       },
     },
     async (request) => {
       const ctx = ctxOf(request);
       const staff = isStaff(ctx.actor);
-      if (!staff && !request.query.ticketId) throw new AppError('validation_failed', 'Customers read events of one ticket: pass ticketId.', [{ path: '/ticketId', message: 'required' }]);
+      if (!staff && !request.query.ticketId)
+        throw new AppError('validation_failed', 'Customers read events of one ticket: pass ticketId.', [
+          { path: '/ticketId', message: 'required' },
+        ]);
       const ticketId = request.query.ticketId ? oid(request.query.ticketId) : undefined;
       if (ticketId) await domain.tickets.requireVisible(ctx, ticketId);
-      return domain.events.readAfter(ctx.tenantId, request.query.after, { limit: request.query.limit, ticketId, audience: staff ? undefined : 'public' });
+      return domain.events.readAfter(ctx.tenantId, request.query.after, {
+        limit: request.query.limit,
+        ticketId,
+        audience: staff ? undefined : 'public',
+      });
     },
   );
 }

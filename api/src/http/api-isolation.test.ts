@@ -229,26 +229,53 @@ const PROBES: Record<string, Probe[]> = {
   'GET /triage/accuracy': [{ slots: [], request: () => get('/triage/accuracy?days=365'), status: 200 }],
   'GET /sla/calendars': [{ slots: [], request: () => get('/sla/calendars'), status: 200 }],
   'PUT /sla/calendars/:id': [
-    { slots: ['path:id'], request: (_a, b) => send('PUT', `/sla/calendars/${b.slaCalendarId}`, { name: 'Hijacked', timeZone: 'UTC', hours: '24/7' }), status: 404 },
+    {
+      slots: ['path:id'],
+      request: (_a, b) => send('PUT', `/sla/calendars/${b.slaCalendarId}`, { name: 'Hijacked', timeZone: 'UTC', hours: '24/7' }),
+      status: 404,
+    },
   ],
-  'DELETE /sla/calendars/:id': [{ slots: ['path:id'], request: (_a, b) => send('DELETE', `/sla/calendars/${b.slaCalendarId}`), status: 404 }],
+  'DELETE /sla/calendars/:id': [
+    { slots: ['path:id'], request: (_a, b) => send('DELETE', `/sla/calendars/${b.slaCalendarId}`), status: 404 },
+  ],
   'GET /sla/policies': [{ slots: [], request: () => get('/sla/policies'), status: 200 }],
   'POST /sla/policies': [
-    { slots: ['body:calendarId'], request: (_a, b) => send('POST', '/sla/policies', { name: 'X', order: 1, targetMinutes: { firstResponse: 5 }, calendarId: b.slaCalendarId }), status: 400 },
+    {
+      slots: ['body:calendarId'],
+      request: (_a, b) =>
+        send('POST', '/sla/policies', { name: 'X', order: 1, targetMinutes: { firstResponse: 5 }, calendarId: b.slaCalendarId }),
+      status: 400,
+    },
     {
       slots: ['body:conditions.organisationIds', 'body:conditions.categoryIds'],
       request: (_a, b) =>
-        send('POST', '/sla/policies', { name: 'X', order: 1, targetMinutes: { firstResponse: 5 }, conditions: { organisationIds: [b.organisationId], categoryIds: [b.categoryId] } }),
+        send('POST', '/sla/policies', {
+          name: 'X',
+          order: 1,
+          targetMinutes: { firstResponse: 5 },
+          conditions: { organisationIds: [b.organisationId], categoryIds: [b.categoryId] },
+        }),
       status: 400,
     },
     {
       slots: ['body:escalations.teamId'],
-      request: (_a, b) => send('POST', '/sla/policies', { name: 'X', order: 1, targetMinutes: { firstResponse: 5 }, escalations: [{ on: 'breach', action: 'assign_team', teamId: b.teamId }] }),
+      request: (_a, b) =>
+        send('POST', '/sla/policies', {
+          name: 'X',
+          order: 1,
+          targetMinutes: { firstResponse: 5 },
+          escalations: [{ on: 'breach', action: 'assign_team', teamId: b.teamId }],
+        }),
       status: 400,
     },
   ],
   'PUT /sla/policies/:id': [
-    { slots: ['path:id'], request: (_a, b) => send('PUT', `/sla/policies/${b.slaPolicyId}`, { name: 'Hijacked', order: 1, targetMinutes: { firstResponse: 5 } }), status: 404 },
+    {
+      slots: ['path:id'],
+      request: (_a, b) =>
+        send('PUT', `/sla/policies/${b.slaPolicyId}`, { name: 'Hijacked', order: 1, targetMinutes: { firstResponse: 5 } }),
+      status: 404,
+    },
     {
       slots: ['body:calendarId', 'body:conditions.organisationIds', 'body:conditions.categoryIds', 'body:escalations.teamId'],
       request: (a, b) =>
@@ -273,24 +300,37 @@ const PROBES: Record<string, Probe[]> = {
     { slots: ['query:teamId'], request: (_a, b) => get(`/sla/overview?teamId=${b.teamId}`), status: 200 },
   ],
   'GET /boards': [{ slots: [], request: () => get('/boards'), status: 200 }],
-  'POST /boards': [{ slots: ['body:teamIds'], request: (_a, b) => send('POST', '/boards', { name: 'Spy', teamIds: [b.teamId] }), status: 400 }],
+  'POST /boards': [
+    { slots: ['body:teamIds'], request: (_a, b) => send('POST', '/boards', { name: 'Spy', teamIds: [b.teamId] }), status: 400 },
+  ],
   'DELETE /boards/:id': [{ slots: ['path:id'], request: (_a, b) => send('DELETE', `/boards/${b.boardId}`), status: 404 }],
   'GET /audit': [
     { slots: [], request: () => get('/audit?limit=200'), status: 200 },
     { slots: ['query:actorId'], request: (_a, b) => get(`/audit?actorId=${b.userId}`), status: 200 },
   ],
-  'POST /tickets/:id/attachments': [{ slots: ['path:id'], request: (_a, b) => send('POST', `/tickets/${b.ticketId}/attachments`), status: 404 }],
+  'POST /tickets/:id/attachments': [
+    { slots: ['path:id'], request: (_a, b) => send('POST', `/tickets/${b.ticketId}/attachments`), status: 404 },
+  ],
   'GET /attachments/:id': [{ slots: ['path:id'], request: (_a, b) => get(`/attachments/${b.attachmentId}`), status: 404 }],
   // Widget routes authenticate with A's widget token (a verified customer of A), whatever the session cookie.
   'POST /widget/attachments': [
     {
       slots: ['query:ticketId'],
-      request: (a, b) => ({ method: 'POST', url: `/widget/attachments?ticketId=${b.ticketId}`, body: {}, headers: { 'x-widget-token': a.widgetToken } }),
+      request: (a, b) => ({
+        method: 'POST',
+        url: `/widget/attachments?ticketId=${b.ticketId}`,
+        body: {},
+        headers: { 'x-widget-token': a.widgetToken },
+      }),
       status: 404,
     },
   ],
   'GET /widget/attachments/:id': [
-    { slots: ['path:id'], request: (a, b) => get(`/widget/attachments/${b.attachmentId}?token=${encodeURIComponent(a.widgetToken)}`), status: 404 },
+    {
+      slots: ['path:id'],
+      request: (a, b) => get(`/widget/attachments/${b.attachmentId}?token=${encodeURIComponent(a.widgetToken)}`),
+      status: 404,
+    },
   ],
   'GET /widget/attachments/:id/thumbnail': [
     {
@@ -299,11 +339,15 @@ const PROBES: Record<string, Probe[]> = {
       status: 404,
     },
   ],
-  'GET /attachments/:id/thumbnail': [{ slots: ['path:id'], request: (_a, b) => get(`/attachments/${b.attachmentId}/thumbnail`), status: 404 }],
+  'GET /attachments/:id/thumbnail': [
+    { slots: ['path:id'], request: (_a, b) => get(`/attachments/${b.attachmentId}/thumbnail`), status: 404 },
+  ],
   'GET /mail-settings': [{ slots: [], request: () => get('/mail-settings'), status: 200 }],
   'GET /me/notification-preferences': [{ slots: [], request: () => get('/me/notification-preferences'), status: 200 }],
   'GET /webhooks': [{ slots: [], request: () => get('/webhooks'), status: 200 }],
-  'PATCH /webhooks/:id': [{ slots: ['path:id'], request: (_a, b) => send('PATCH', `/webhooks/${b.webhookId}`, { active: false }), status: 404 }],
+  'PATCH /webhooks/:id': [
+    { slots: ['path:id'], request: (_a, b) => send('PATCH', `/webhooks/${b.webhookId}`, { active: false }), status: 404 },
+  ],
   'DELETE /webhooks/:id': [{ slots: ['path:id'], request: (_a, b) => send('DELETE', `/webhooks/${b.webhookId}`), status: 404 }],
   'GET /webhooks/:id/deliveries': [
     { slots: ['path:id'], request: (_a, b) => get(`/webhooks/${b.webhookId}/deliveries`), status: 404 },
@@ -311,32 +355,60 @@ const PROBES: Record<string, Probe[]> = {
   ],
   'GET /recurring-schedules': [{ slots: [], request: () => get('/recurring-schedules'), status: 200 }],
   'POST /recurring-schedules': [
-    { slots: ['body:organisationId'], request: (a, b) => send('POST', '/recurring-schedules', schedule(b.organisationId, a.customer.id)), status: 400 },
-    { slots: ['body:requesterId'], request: (a, b) => send('POST', '/recurring-schedules', schedule(a.organisationId, b.customerId)), status: 400 },
+    {
+      slots: ['body:organisationId'],
+      request: (a, b) => send('POST', '/recurring-schedules', schedule(b.organisationId, a.customer.id)),
+      status: 400,
+    },
+    {
+      slots: ['body:requesterId'],
+      request: (a, b) => send('POST', '/recurring-schedules', schedule(a.organisationId, b.customerId)),
+      status: 400,
+    },
     ...(['teamId', 'assigneeId', 'categoryId'] as const).map((field) => ({
       slots: [`body:template.${field}`],
       request: (a: TenantWorld, b: TenantIds) =>
-        send('POST', '/recurring-schedules', schedule(a.organisationId, a.customer.id, { [field]: b[field === 'assigneeId' ? 'agentId' : field] })),
+        send(
+          'POST',
+          '/recurring-schedules',
+          schedule(a.organisationId, a.customer.id, { [field]: b[field === 'assigneeId' ? 'agentId' : field] }),
+        ),
       status: 400,
     })),
   ],
   'PATCH /recurring-schedules/:id': [
     { slots: ['path:id'], request: (_a, b) => send('PATCH', `/recurring-schedules/${b.scheduleId}`, { name: 'Hijacked' }), status: 404 },
-    { slots: ['body:organisationId'], request: (a, b) => send('PATCH', `/recurring-schedules/${a.ids.scheduleId}`, { organisationId: b.organisationId }), status: 400 },
-    { slots: ['body:requesterId'], request: (a, b) => send('PATCH', `/recurring-schedules/${a.ids.scheduleId}`, { requesterId: b.customerId }), status: 400 },
+    {
+      slots: ['body:organisationId'],
+      request: (a, b) => send('PATCH', `/recurring-schedules/${a.ids.scheduleId}`, { organisationId: b.organisationId }),
+      status: 400,
+    },
+    {
+      slots: ['body:requesterId'],
+      request: (a, b) => send('PATCH', `/recurring-schedules/${a.ids.scheduleId}`, { requesterId: b.customerId }),
+      status: 400,
+    },
     ...(['teamId', 'assigneeId', 'categoryId'] as const).map((field) => ({
       slots: [`body:template.${field}`],
       request: (a: TenantWorld, b: TenantIds) =>
-        send('PATCH', `/recurring-schedules/${a.ids.scheduleId}`, { template: { subject: 'S', body: 'B', [field]: b[field === 'assigneeId' ? 'agentId' : field] } }),
+        send('PATCH', `/recurring-schedules/${a.ids.scheduleId}`, {
+          template: { subject: 'S', body: 'B', [field]: b[field === 'assigneeId' ? 'agentId' : field] },
+        }),
       status: 400,
     })),
   ],
-  'DELETE /recurring-schedules/:id': [{ slots: ['path:id'], request: (_a, b) => send('DELETE', `/recurring-schedules/${b.scheduleId}`), status: 404 }],
+  'DELETE /recurring-schedules/:id': [
+    { slots: ['path:id'], request: (_a, b) => send('DELETE', `/recurring-schedules/${b.scheduleId}`), status: 404 },
+  ],
   'GET /csat/summary': [{ slots: [], request: () => get('/csat/summary'), status: 200 }],
   // Survey tokens are the credential; a forged one is unknown whoever sends it.
   'GET /csat/:token': [{ slots: ['path:token'], request: (_a, b) => get(`/csat/${forgedSurveyToken(b.ticketId)}`), status: 404 }],
-  'POST /csat/:token': [{ slots: ['path:token'], request: (_a, b) => send('POST', `/csat/${forgedSurveyToken(b.ticketId)}`, { score: 1 }), status: 404 }],
-  'POST /tickets/:id/csat': [{ slots: ['path:id'], request: (_a, b) => send('POST', `/tickets/${b.ticketId}/csat`, { score: 1 }), status: 404 }],
+  'POST /csat/:token': [
+    { slots: ['path:token'], request: (_a, b) => send('POST', `/csat/${forgedSurveyToken(b.ticketId)}`, { score: 1 }), status: 404 },
+  ],
+  'POST /tickets/:id/csat': [
+    { slots: ['path:id'], request: (_a, b) => send('POST', `/tickets/${b.ticketId}/csat`, { score: 1 }), status: 404 },
+  ],
   'GET /kb/sections': [{ slots: [], request: () => get('/kb/sections'), status: 200 }],
   'POST /kb/sections': [
     {
@@ -454,7 +526,14 @@ const PROBES: Record<string, Probe[]> = {
 
 /** A recurring schedule body aimed at the given organisation and requester. */
 function schedule(organisationId: string, requesterId: string, template: Record<string, string> = {}) {
-  return { name: 'Cross', organisationId, requesterId, kind: 'cron', rule: '0 9 1 * *', template: { subject: 'S', body: 'B', ...template } };
+  return {
+    name: 'Cross',
+    organisationId,
+    requesterId,
+    kind: 'cron',
+    rule: '0 9 1 * *',
+    template: { subject: 'S', body: 'B', ...template },
+  };
 }
 
 /** A well-formed survey token derived from an id (it names no survey). */

@@ -35,7 +35,33 @@ import { registerAuth } from './auth.plugin.ts';
 import type { HttpServer } from './server.ts';
 
 /** Every route module, in one list (the OpenAPI test checks each route is documented). */
-export const ROUTE_MODULES = [tenantRoutes, authRoutes, userRoutes, organisationRoutes, teamRoutes, categoryRoutes, macroRoutes, ticketRoutes, conversationRoutes, timeEntryRoutes, eventRoutes, auditRoutes, triageRoutes, widgetRoutes, portalRoutes, slaRoutes, boardRoutes, attachmentRoutes, mailRoutes, notificationRoutes, webhookRoutes, recurringRoutes, csatRoutes, kbRoutes, searchRoutes];
+export const ROUTE_MODULES = [
+  tenantRoutes,
+  authRoutes,
+  userRoutes,
+  organisationRoutes,
+  teamRoutes,
+  categoryRoutes,
+  macroRoutes,
+  ticketRoutes,
+  conversationRoutes,
+  timeEntryRoutes,
+  eventRoutes,
+  auditRoutes,
+  triageRoutes,
+  widgetRoutes,
+  portalRoutes,
+  slaRoutes,
+  boardRoutes,
+  attachmentRoutes,
+  mailRoutes,
+  notificationRoutes,
+  webhookRoutes,
+  recurringRoutes,
+  csatRoutes,
+  kbRoutes,
+  searchRoutes,
+];
 
 /** Options of the REST API. */
 export interface ApiOptions {
@@ -66,7 +92,12 @@ export async function registerApi(app: HttpServer, options: ApiOptions): Promise
       await api.register(swagger, {
         openapi: {
           openapi: '3.1.0',
-          info: { title: 'Switchboard API', version: '1.0.0', description: 'REST API of Switchboard, the real-time helpdesk. Errors: `{ "error": { "code", "message", "details", "request_id" } }`.' },
+          info: {
+            title: 'Switchboard API',
+            version: '1.0.0',
+            description:
+              'REST API of Switchboard, the real-time helpdesk. Errors: `{ "error": { "code", "message", "details", "request_id" } }`.',
+          },
           components: {
             securitySchemes: {
               session: { type: 'apiKey', in: 'cookie', name: 'sb_session' },
@@ -91,7 +122,8 @@ export async function registerApi(app: HttpServer, options: ApiOptions): Promise
           hook: 'preHandler',
           // Public routes (sign-in, sign-up, resets) always count per address: a session
           // cookie of some other account must not buy an attacker fresh login attempts.
-          keyGenerator: (request) => (request.routeOptions.config?.auth?.mode === 'none' ? request.ip : (request.principal?.user.id ?? request.ip)),
+          keyGenerator: (request) =>
+            request.routeOptions.config?.auth?.mode === 'none' ? request.ip : (request.principal?.user.id ?? request.ip),
         });
         registerAuth(secured as unknown as HttpServer, options.domain.auth, options.allowedHosts);
         for (const routes of ROUTE_MODULES) routes(secured as unknown as HttpServer, options.domain);

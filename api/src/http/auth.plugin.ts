@@ -55,9 +55,11 @@ export function registerAuth(app: HttpServer, auth: AuthService, allowedHosts: s
       if (mode === 'required') throw new AppError('unauthenticated', 'Sign in to continue.');
       return;
     }
-    if (principal.mfaPending && !config.allowMfaPending) throw new AppError('mfa_required', 'Enter the code from your authenticator app to finish signing in.');
+    if (principal.mfaPending && !config.allowMfaPending)
+      throw new AppError('mfa_required', 'Enter the code from your authenticator app to finish signing in.');
     const mutation = !SAFE_METHODS.has(request.method);
-    if (principal.via === 'token' && mutation && !principal.scopes.includes('write')) throw new AppError('forbidden', 'This API token is read-only.');
+    if (principal.via === 'token' && mutation && !principal.scopes.includes('write'))
+      throw new AppError('forbidden', 'This API token is read-only.');
     if (principal.via === 'session' && mutation) {
       const origin = request.headers.origin ?? request.headers.referer;
       if (!origin || !verifyRequestOrigin(origin, [request.headers.host ?? '', ...allowedHosts])) {

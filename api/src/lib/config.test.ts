@@ -25,7 +25,12 @@ describe('parseEnv', () => {
   });
 
   it('applies defaults and coerces types', () => {
-    const env = parseEnv(apiEnvSchema, { MONGODB_URI: 'mongodb://127.0.0.1:1/db', REDIS_URL: 'redis://127.0.0.1:1', SIGNUP_OPEN: 'no', API_BODY_LIMIT_BYTES: '4096' });
+    const env = parseEnv(apiEnvSchema, {
+      MONGODB_URI: 'mongodb://127.0.0.1:1/db',
+      REDIS_URL: 'redis://127.0.0.1:1',
+      SIGNUP_OPEN: 'no',
+      API_BODY_LIMIT_BYTES: '4096',
+    });
     expect(env).toMatchObject({ SIGNUP_OPEN: false, API_BODY_LIMIT_BYTES: 4096, PUBLIC_URL: 'http://localhost:3000' });
   });
 

@@ -3,7 +3,11 @@ import { tagSchema } from '../tickets/ticket.schema.ts';
 import { TICKET_PRIORITIES, TICKET_STATUSES } from '../tickets/ticket-status.ts';
 
 const macroActionsSchema = z
-  .object({ status: z.enum(TICKET_STATUSES).nullable().default(null), priority: z.enum(TICKET_PRIORITIES).nullable().default(null), addTags: z.array(tagSchema).max(10).default([]) })
+  .object({
+    status: z.enum(TICKET_STATUSES).nullable().default(null),
+    priority: z.enum(TICKET_PRIORITIES).nullable().default(null),
+    addTags: z.array(tagSchema).max(10).default([]),
+  })
   .strict();
 
 const macroFields = {
@@ -30,7 +34,11 @@ export const macroDtoSchema = z.object({
   id: z.string(),
   title: z.string(),
   bodyHtml: z.string(),
-  actions: z.object({ status: z.enum(TICKET_STATUSES).nullable(), priority: z.enum(TICKET_PRIORITIES).nullable(), addTags: z.array(z.string()) }),
+  actions: z.object({
+    status: z.enum(TICKET_STATUSES).nullable(),
+    priority: z.enum(TICKET_PRIORITIES).nullable(),
+    addTags: z.array(z.string()),
+  }),
   visibility: z.enum(['shared', 'personal']),
   ownerId: z.string().nullable(),
 });

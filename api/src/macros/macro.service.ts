@@ -35,7 +35,9 @@ export class MacroService {
   /** Shared macros plus the caller's personal ones. */
   async list(ctx: Ctx): Promise<MacroDto[]> {
     authorize(isStaff(ctx.actor), 'Only staff can use macros.');
-    const rows = await this.models.Macro.find({ tenantId: ctx.tenantId, ...this.ownerFilter(ctx) }).sort({ title: 1 }).lean<Macro[]>();
+    const rows = await this.models.Macro.find({ tenantId: ctx.tenantId, ...this.ownerFilter(ctx) })
+      .sort({ title: 1 })
+      .lean<Macro[]>();
     return rows.map(toMacroDto);
   }
 
@@ -48,7 +50,14 @@ export class MacroService {
   async create(ctx: Ctx, input: z.infer<typeof macroCreateSchema>): Promise<MacroDto> {
     this.assertCanManage(ctx, input.visibility);
     const [macro] = await this.models.Macro.create([
-      { tenantId: ctx.tenantId, title: input.title, bodyHtml: sanitizeRichText(input.body), actions: input.actions, visibility: input.visibility, ownerId: input.visibility === 'personal' ? actorUserId(ctx.actor) : null },
+      {
+        tenantId: ctx.tenantId,
+        title: input.title,
+        bodyHtml: sanitizeRichText(input.body),
+        actions: input.actions,
+        visibility: input.visibility,
+        ownerId: input.visibility === 'personal' ? actorUserId(ctx.actor) : null,
+      },
     ]);
     return toMacroDto(macro!.toObject<Macro>());
   }
@@ -67,7 +76,11 @@ export class MacroService {
       set.visibility = patch.visibility;
       set.ownerId = patch.visibility === 'personal' ? actorUserId(ctx.actor) : null;
     }
-    const macro = await this.models.Macro.findOneAndUpdate({ tenantId: ctx.tenantId, _id: id }, { $set: set }, { returnDocument: 'after' }).lean<Macro>();
+    const macro = await this.models.Macro.findOneAndUpdate(
+      { tenantId: ctx.tenantId, _id: id },
+      { $set: set },
+      { returnDocument: 'after' },
+    ).lean<Macro>();
     return toMacroDto(macro!);
   }
 

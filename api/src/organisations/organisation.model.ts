@@ -26,7 +26,10 @@ const organisationSchema = new Schema<Organisation>(
     name: { type: String, required: true, trim: true },
     domains: { type: [String], default: [] },
     notes: { type: String, default: '' },
-    locations: { type: [{ name: { type: String, required: true }, address: { type: String, default: '' }, phone: { type: String, default: null } }], default: [] },
+    locations: {
+      type: [{ name: { type: String, required: true }, address: { type: String, default: '' }, phone: { type: String, default: null } }],
+      default: [],
+    },
   },
   { timestamps: true, versionKey: false },
 );

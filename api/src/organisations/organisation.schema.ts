@@ -1,10 +1,24 @@
 import { z } from 'zod';
 
-const locationSchema = z.object({ name: z.string().trim().min(1).max(120), address: z.string().max(500).default(''), phone: z.string().max(40).nullable().default(null) }).strict();
+const locationSchema = z
+  .object({
+    name: z.string().trim().min(1).max(120),
+    address: z.string().max(500).default(''),
+    phone: z.string().max(40).nullable().default(null),
+  })
+  .strict();
 
 const organisationFields = {
   name: z.string().trim().min(1).max(160),
-  domains: z.array(z.string().trim().toLowerCase().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/, 'a domain like example.com')).max(20),
+  domains: z
+    .array(
+      z
+        .string()
+        .trim()
+        .toLowerCase()
+        .regex(/^[a-z0-9.-]+\.[a-z]{2,}$/, 'a domain like example.com'),
+    )
+    .max(20),
   notes: z.string().max(5000),
   locations: z.array(locationSchema).max(100),
 };

@@ -22,7 +22,15 @@ interface DemoTenant {
   domain: string;
   people: Array<{ role: Role; name: string; local: string; skills?: string[]; team?: string }>;
   organisation: string;
-  tickets: Array<{ subject: string; body: string; priority?: 'low' | 'normal' | 'high' | 'urgent'; category: string; reply?: string; note?: string; status?: 'pending' | 'solved' }>;
+  tickets: Array<{
+    subject: string;
+    body: string;
+    priority?: 'low' | 'normal' | 'high' | 'urgent';
+    category: string;
+    reply?: string;
+    note?: string;
+    status?: 'pending' | 'solved';
+  }>;
 }
 
 const TENANTS: DemoTenant[] = [
@@ -40,9 +48,27 @@ const TENANTS: DemoTenant[] = [
       { role: 'customer', name: 'Carla Customer', local: 'carla' },
     ],
     tickets: [
-      { subject: 'Invoice 2041 charged twice', body: 'Hi, our card was charged twice for invoice 2041 this month. Can you refund one of them?', priority: 'high', category: 'Billing', reply: 'Sorry about that, Carla. I have started the refund; it shows within 3–5 days.' },
-      { subject: 'Cannot log in after password change', body: 'Since changing my password this morning the app says my session expired, every time.', category: 'Access', note: 'Looks like the stale-session bug from last week. @Bob can you check?' },
-      { subject: 'Export to CSV is missing columns', body: 'The monthly export lost the "cost centre" column after the last update.', priority: 'low', category: 'Technical', status: 'pending', reply: 'Thanks! Which export template do you use?' },
+      {
+        subject: 'Invoice 2041 charged twice',
+        body: 'Hi, our card was charged twice for invoice 2041 this month. Can you refund one of them?',
+        priority: 'high',
+        category: 'Billing',
+        reply: 'Sorry about that, Carla. I have started the refund; it shows within 3–5 days.',
+      },
+      {
+        subject: 'Cannot log in after password change',
+        body: 'Since changing my password this morning the app says my session expired, every time.',
+        category: 'Access',
+        note: 'Looks like the stale-session bug from last week. @Bob can you check?',
+      },
+      {
+        subject: 'Export to CSV is missing columns',
+        body: 'The monthly export lost the "cost centre" column after the last update.',
+        priority: 'low',
+        category: 'Technical',
+        status: 'pending',
+        reply: 'Thanks! Which export template do you use?',
+      },
     ],
   },
   {
@@ -60,7 +86,13 @@ const TENANTS: DemoTenant[] = [
     ],
     tickets: [
       { subject: 'TPS report template broken', body: 'The new cover sheet template does not print the header.', category: 'Technical' },
-      { subject: 'Upgrade to the enterprise plan', body: 'We would like a quote for 250 seats.', category: 'Billing', status: 'solved', reply: 'Quote sent by email — thanks for growing with us!' },
+      {
+        subject: 'Upgrade to the enterprise plan',
+        body: 'We would like a quote for 250 seats.',
+        category: 'Billing',
+        status: 'solved',
+        reply: 'Quote sent by email — thanks for growing with us!',
+      },
     ],
   },
 ];
@@ -68,7 +100,12 @@ const TENANTS: DemoTenant[] = [
 const CATEGORIES: Array<{ name: string; description: string; team?: string; skill?: string }> = [
   { name: 'Billing', description: 'Invoices, payments, refunds, plans, pricing and subscriptions.', team: 'Billing', skill: 'billing' },
   { name: 'Access', description: 'Signing in, passwords, two-factor authentication, locked or disabled accounts.', team: 'Technical' },
-  { name: 'Technical', description: 'Bugs, errors, broken features, exports, integrations and performance problems.', team: 'Technical', skill: 'technical' },
+  {
+    name: 'Technical',
+    description: 'Bugs, errors, broken features, exports, integrations and performance problems.',
+    team: 'Technical',
+    skill: 'technical',
+  },
 ];
 
 /** Knowledge-base articles of every demo tenant (all published; the last one for staff only). */
@@ -104,7 +141,8 @@ const ARTICLES: Array<{ title: string; body: string; section: 'Account' | 'Billi
 export async function seedDemo(domain: Domain): Promise<DemoLogin[]> {
   const logins: DemoLogin[] = [];
   for (const spec of TENANTS) {
-    for (const person of spec.people) logins.push({ tenant: spec.slug, role: person.role, name: person.name, email: `${person.local}@${spec.domain}` });
+    for (const person of spec.people)
+      logins.push({ tenant: spec.slug, role: person.role, name: person.name, email: `${person.local}@${spec.domain}` });
     if (await domain.models.Tenant.exists({ slug: spec.slug })) continue;
     await seedTenant(domain, spec);
   }
@@ -114,18 +152,35 @@ export async function seedDemo(domain: Domain): Promise<DemoLogin[]> {
 async function seedTenant(domain: Domain, spec: DemoTenant): Promise<void> {
   const adminSpec = spec.people.find((p) => p.role === 'admin')!;
   const { tenant, admin } = await domain.tenants.signUp(
-    { slug: spec.slug, name: spec.name, timezone: spec.timezone, admin: { name: adminSpec.name, email: `${adminSpec.local}@${spec.domain}`, password: DEMO_PASSWORD } },
+    {
+      slug: spec.slug,
+      name: spec.name,
+      timezone: spec.timezone,
+      admin: { name: adminSpec.name, email: `${adminSpec.local}@${spec.domain}`, password: DEMO_PASSWORD },
+    },
     { force: true },
   );
   const adminCtx: Ctx = { tenantId: tenant._id, actor: { kind: 'user', userId: admin._id, role: 'admin', name: admin.name } };
   const teams = new Map<string, string>();
-  for (const name of ['Billing', 'Technical']) teams.set(name, (await domain.teams.create(adminCtx, { name, description: `${name} questions`, assignment: 'least_loaded' })).id);
+  for (const name of ['Billing', 'Technical'])
+    teams.set(name, (await domain.teams.create(adminCtx, { name, description: `${name} questions`, assignment: 'least_loaded' })).id);
   const categories = new Map<string, string>();
   for (const c of CATEGORIES) {
-    const created = await domain.categories.create(adminCtx, { name: c.name, description: c.description, teamId: c.team ? teams.get(c.team)! : null, skill: c.skill ?? null, active: true });
+    const created = await domain.categories.create(adminCtx, {
+      name: c.name,
+      description: c.description,
+      teamId: c.team ? teams.get(c.team)! : null,
+      skill: c.skill ?? null,
+      active: true,
+    });
     categories.set(c.name, created.id);
   }
-  const organisation = await domain.organisations.create(adminCtx, { name: spec.organisation, domains: [], notes: 'Demo client', locations: [{ name: 'Head office', address: '1 Demo Street', phone: null }] });
+  const organisation = await domain.organisations.create(adminCtx, {
+    name: spec.organisation,
+    domains: [],
+    notes: 'Demo client',
+    locations: [{ name: 'Head office', address: '1 Demo Street', phone: null }],
+  });
   const people = new Map<string, User>();
   for (const person of spec.people.filter((p) => p.role !== 'admin')) {
     const user = await domain.users.create(adminCtx, {
@@ -141,14 +196,20 @@ async function seedTenant(domain: Domain, spec: DemoTenant): Promise<void> {
   }
   const customer = [...people.values()].find((u) => u.role === 'customer')!;
   const agents = [...people.values()].filter((u) => u.role === 'agent');
-  const customerCtx: Ctx = { tenantId: tenant._id, actor: { kind: 'user', userId: customer._id, role: 'customer', name: customer.name, organisationId: customer.organisationId ?? null } };
+  const customerCtx: Ctx = {
+    tenantId: tenant._id,
+    actor: { kind: 'user', userId: customer._id, role: 'customer', name: customer.name, organisationId: customer.organisationId ?? null },
+  };
   for (const [index, t] of spec.tickets.entries()) {
     const agent = agents[index % agents.length]!;
     const agentCtx: Ctx = { tenantId: tenant._id, actor: { kind: 'user', userId: agent._id, role: 'agent', name: agent.name } };
     const { ticket } = await domain.tickets.create(customerCtx, { subject: t.subject, body: t.body, format: 'text' }, 'portal');
     const id = oid(ticket.id);
     await domain.tickets.update(adminCtx, id, { categoryId: categories.get(t.category)!, ...(t.priority ? { priority: t.priority } : {}) });
-    await domain.tickets.assign(adminCtx, id, { assigneeId: agent._id.toHexString(), teamId: teams.get(CATEGORIES.find((c) => c.name === t.category)?.team ?? 'Technical')! });
+    await domain.tickets.assign(adminCtx, id, {
+      assigneeId: agent._id.toHexString(),
+      teamId: teams.get(CATEGORIES.find((c) => c.name === t.category)?.team ?? 'Technical')!,
+    });
     if (t.note) await domain.conversation.add(agentCtx, id, { kind: 'note', body: t.note, format: 'text' });
     if (t.reply) await domain.conversation.add(agentCtx, id, { kind: 'reply', body: t.reply, format: 'text' });
     if (t.status) await domain.tickets.changeStatus(agentCtx, id, t.status);

@@ -15,7 +15,9 @@ export class TeamService {
   constructor(private readonly models: Models) {}
 
   private async dto(ctx: Ctx, teams: Team[]): Promise<TeamDto[]> {
-    const members = await this.models.User.find({ tenantId: ctx.tenantId, teamIds: { $in: teams.map((t) => t._id) } }, { teamIds: 1 }).lean<Array<Pick<User, '_id' | 'teamIds'>>>();
+    const members = await this.models.User.find({ tenantId: ctx.tenantId, teamIds: { $in: teams.map((t) => t._id) } }, { teamIds: 1 }).lean<
+      Array<Pick<User, '_id' | 'teamIds'>>
+    >();
     return teams.map((team) => ({
       id: team._id.toHexString(),
       name: team.name,

@@ -4,7 +4,11 @@ import { Schema, type Connection, type Model, type Types } from 'mongoose';
 export type BusinessHours = Array<{ weekday: number; intervals: Array<{ start: string; end: string }> }>;
 
 /** Widget look for tenants that never chose one (and for documents older than these settings). */
-export const WIDGET_APPEARANCE_DEFAULTS = { widgetPrimaryColor: '#4f46e5', widgetTextColor: '#ffffff', widgetGreeting: 'Hi! How can we help?' } as const;
+export const WIDGET_APPEARANCE_DEFAULTS = {
+  widgetPrimaryColor: '#4f46e5',
+  widgetTextColor: '#ffffff',
+  widgetGreeting: 'Hi! How can we help?',
+} as const;
 
 /** A tenant: one helpdesk (a company using Switchboard). Not tenant-scoped: it is the tenant. */
 export interface Tenant {
@@ -45,8 +49,7 @@ const tenantSchema = new Schema<Tenant>(
     timezone: { type: String, required: true, default: 'UTC' },
     businessHours: {
       type: [{ _id: false, weekday: Number, intervals: [{ _id: false, start: String, end: String }] }],
-      default: () =>
-        [1, 2, 3, 4, 5].map((weekday) => ({ weekday, intervals: [{ start: '09:00', end: '17:00' }] })),
+      default: () => [1, 2, 3, 4, 5].map((weekday) => ({ weekday, intervals: [{ start: '09:00', end: '17:00' }] })),
     },
     widgetSecret: { type: String, required: true },
     widgetKey: { type: String, required: true, unique: true },

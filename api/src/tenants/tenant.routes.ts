@@ -14,17 +14,33 @@ export function tenantRoutes(app: HttpServer, domain: Domain): void {
     '/tenants',
     {
       config: { auth: { mode: 'none' }, rateLimit: { max: 10, timeWindow: '1 hour' } },
-      schema: { tags: ['tenants'], summary: 'Create a tenant with its first admin', body: tenantSignupSchema, response: { 201: z.object({ tenant: tenantDtoSchema, admin: userDtoSchema }), ...errorResponses } },
+      schema: {
+        tags: ['tenants'],
+        summary: 'Create a tenant with its first admin',
+        body: tenantSignupSchema,
+        response: { 201: z.object({ tenant: tenantDtoSchema, admin: userDtoSchema }), ...errorResponses },
+      },
     },
     async (request, reply) => {
       const { tenant, admin } = await domain.tenants.signUp(request.body);
       return reply.status(201).send({ tenant: toTenantDto(tenant), admin: toUserDto(admin) });
     },
   );
-  app.get('/tenant', { schema: { tags: ['tenants'], summary: 'The current tenant', response: { 200: tenantDtoSchema, ...errorResponses } } }, async (request) =>
-    toTenantDto(await domain.tenants.get(ctxOf(request))),
+  app.get(
+    '/tenant',
+    { schema: { tags: ['tenants'], summary: 'The current tenant', response: { 200: tenantDtoSchema, ...errorResponses } } },
+    async (request) => toTenantDto(await domain.tenants.get(ctxOf(request))),
   );
-  app.patch('/tenant', { schema: { tags: ['tenants'], summary: 'Change tenant settings (admins)', body: tenantSettingsPatchSchema, response: { 200: tenantDtoSchema, ...errorResponses } } }, async (request) =>
-    toTenantDto(await domain.tenants.updateSettings(ctxOf(request), request.body)),
+  app.patch(
+    '/tenant',
+    {
+      schema: {
+        tags: ['tenants'],
+        summary: 'Change tenant settings (admins)',
+        body: tenantSettingsPatchSchema,
+        response: { 200: tenantDtoSchema, ...errorResponses },
+      },
+    },
+    async (request) => toTenantDto(await domain.tenants.updateSettings(ctxOf(request), request.body)),
   );
 }

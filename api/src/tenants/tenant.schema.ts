@@ -53,7 +53,11 @@ export const tenantSettingsPatchSchema = z
     name: z.string().trim().min(1).max(120),
     timezone: timeZoneSchema,
     businessHours: z
-      .array(z.object({ weekday: z.number().int().min(1).max(7), intervals: z.array(z.object({ start: hhmm, end: hhmm }).strict()).max(6) }).strict())
+      .array(
+        z
+          .object({ weekday: z.number().int().min(1).max(7), intervals: z.array(z.object({ start: hhmm, end: hhmm }).strict()).max(6) })
+          .strict(),
+      )
       .max(7),
     customersSeeOrganisationTickets: z.boolean(),
     aiConfidenceThreshold: z.number().min(0).max(1),

@@ -61,12 +61,19 @@ export class TenantService {
       ]);
       tenant = created!.toObject<Tenant>();
     } catch (error) {
-      if ((error as { code?: number }).code === 11000) throw new AppError('conflict', `The name "${input.slug}" is taken.`, [{ path: '/slug', message: 'taken' }]);
+      if ((error as { code?: number }).code === 11000)
+        throw new AppError('conflict', `The name "${input.slug}" is taken.`, [{ path: '/slug', message: 'taken' }]);
       throw error;
     }
     try {
       const [admin] = await this.models.User.create([
-        { tenantId: tenant._id, email: input.admin.email, name: input.admin.name, role: 'admin', passwordHash: await hashPassword(input.admin.password) },
+        {
+          tenantId: tenant._id,
+          email: input.admin.email,
+          name: input.admin.name,
+          role: 'admin',
+          passwordHash: await hashPassword(input.admin.password),
+        },
       ]);
       const adminUser = admin!.toObject<User>();
       await this.audit.record(tenant._id, 'tenant.created', { id: adminUser._id, name: adminUser.name }, { targetId: tenant._id });
@@ -108,9 +115,18 @@ export class TenantService {
     ] as const) {
       if (patch[key] !== undefined) set[`settings.${key}`] = patch[key];
     }
-    const updated = await this.models.Tenant.findOneAndUpdate({ _id: ctx.tenantId }, { $set: set }, { returnDocument: 'after' }).lean<Tenant>();
+    const updated = await this.models.Tenant.findOneAndUpdate(
+      { _id: ctx.tenantId },
+      { $set: set },
+      { returnDocument: 'after' },
+    ).lean<Tenant>();
     if (!updated) throw new AppError('not_found', 'No such tenant.');
-    await this.audit.record(ctx.tenantId, 'tenant.settings_changed', { id: actorUserId(ctx.actor), name: ctx.actor.name }, { data: { keys: Object.keys(patch) } });
+    await this.audit.record(
+      ctx.tenantId,
+      'tenant.settings_changed',
+      { id: actorUserId(ctx.actor), name: ctx.actor.name },
+      { data: { keys: Object.keys(patch) } },
+    );
     return updated;
   }
 }

@@ -1,6 +1,13 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 import { tenantScoped } from '../db/tenant-scope.ts';
-import { TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES, type TicketChannel, type TicketPriority, type TicketStatus } from './ticket-status.ts';
+import {
+  TICKET_CHANNELS,
+  TICKET_PRIORITIES,
+  TICKET_STATUSES,
+  type TicketChannel,
+  type TicketPriority,
+  type TicketStatus,
+} from './ticket-status.ts';
 
 /** SLA figures kept on the ticket for queues and boards (computed by the SLA engine). */
 export interface TicketSla {

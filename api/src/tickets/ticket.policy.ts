@@ -16,10 +16,16 @@ export function ticketVisibilityFilter(actor: Actor, customersSeeOrganisation: b
 }
 
 /** In-memory twin of {@link ticketVisibilityFilter} for a loaded ticket. */
-export function canSeeTicket(actor: Actor, ticket: Pick<Ticket, 'requesterId' | 'organisationId'>, customersSeeOrganisation: boolean): boolean {
+export function canSeeTicket(
+  actor: Actor,
+  ticket: Pick<Ticket, 'requesterId' | 'organisationId'>,
+  customersSeeOrganisation: boolean,
+): boolean {
   if (isStaff(actor) || actor.kind === 'system') return true;
   if (ticket.requesterId.equals(actor.userId)) return true;
-  return customersSeeOrganisation && !!actor.organisationId && !!ticket.organisationId && ticket.organisationId.equals(actor.organisationId);
+  return (
+    customersSeeOrganisation && !!actor.organisationId && !!ticket.organisationId && ticket.organisationId.equals(actor.organisationId)
+  );
 }
 
 /** Field changes, status changes, assignment and merges: staff only. */

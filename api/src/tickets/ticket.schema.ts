@@ -4,11 +4,18 @@ import { objectIdSchema } from '../lib/ids.ts';
 import { TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES } from './ticket-status.ts';
 
 /** A tag: lowercase, short, no spaces. */
-export const tagSchema = z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9_:-]{0,39}$/, 'lowercase letters, digits, -, _ and :');
+export const tagSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9][a-z0-9_:-]{0,39}$/, 'lowercase letters, digits, -, _ and :');
 
 /** Custom field values: scalars only, keys like `contract_id`. */
 export const customFieldsSchema = z
-  .record(z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'lowercase key'), z.union([z.string().max(1000), z.number().finite(), z.boolean(), z.null()]))
+  .record(
+    z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'lowercase key'),
+    z.union([z.string().max(1000), z.number().finite(), z.boolean(), z.null()]),
+  )
   .refine((fields) => Object.keys(fields).length <= 50, 'at most 50 custom fields');
 
 /** Rich text from the client: HTML (sanitised on the server) or plain text. */
@@ -22,7 +29,10 @@ export const ticketCreateSchema = z
     format: z.enum(['html', 'text']).default('html'),
     priority: z.enum(TICKET_PRIORITIES).optional(),
     requesterId: objectIdSchema.optional(),
-    requester: z.object({ email: z.email().max(254), name: z.string().trim().min(1).max(120).optional() }).strict().optional(),
+    requester: z
+      .object({ email: z.email().max(254), name: z.string().trim().min(1).max(120).optional() })
+      .strict()
+      .optional(),
     teamId: objectIdSchema.optional(),
     assigneeId: objectIdSchema.optional(),
     categoryId: objectIdSchema.optional(),
@@ -122,7 +132,14 @@ export const ticketDtoSchema = z.object({
     breachedAt: z.string().nullable(),
   }),
   ai: z
-    .object({ categoryId: z.string().nullable(), score: z.number().nullable(), applied: z.boolean(), language: z.string().nullable(), priorityHint: z.string().nullable(), duplicateOfId: z.string().nullable() })
+    .object({
+      categoryId: z.string().nullable(),
+      score: z.number().nullable(),
+      applied: z.boolean(),
+      language: z.string().nullable(),
+      priorityHint: z.string().nullable(),
+      duplicateOfId: z.string().nullable(),
+    })
     .nullable(),
   mergedIntoId: z.string().nullable(),
   version: z.number(),

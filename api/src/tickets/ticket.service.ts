@@ -114,7 +114,6 @@ function inlineHtml(text: string): string {
   return sanitizeRichText(text, 'text').replace(/<\/?p>/g, '');
 }
 
-
 /** Fields whose change a stale-reply guard cares about, with their event types. */
 const GUARDED_EVENT_TYPES = new Set(['ticket.status_changed', 'ticket.assigned', 'entry.added']);
 
@@ -415,18 +414,29 @@ export class TicketService {
     const set: Record<string, unknown> = {};
     if (target.assigneeId !== undefined) set.assigneeId = target.assigneeId === null ? null : refs.assigneeId;
     if (target.teamId !== undefined) set.teamId = target.teamId === null ? null : refs.teamId;
-    const result = await this.mutate(ctx, id, { $set: set }, (before, after) => [
-      {
-        type: 'ticket.assigned',
-        ticketId: id,
-        audience: 'staff',
-        data: {
-          from: { assigneeId: hex(before.assigneeId), teamId: hex(before.teamId) },
-          to: { assigneeId: hex(after.assigneeId), teamId: hex(after.teamId) },
-          version: after.version,
+    const result = await this.mutate(
+      ctx,
+      id,
+      { $set: set },
+      (before, after) => [
+        {
+          type: 'ticket.assigned',
+          ticketId: id,
+          audience: 'staff',
+          data: {
+            from: { assigneeId: hex(before.assigneeId), teamId: hex(before.teamId) },
+            to: { assigneeId: hex(after.assigneeId), teamId: hex(after.teamId) },
+            version: after.version,
+          },
         },
-      },
-    ], options.onlyIfUnassigned ? { extraFilter: { assigneeId: null, status: { $in: ['new', 'open', 'pending', 'on_hold'] } }, onMiss: () => new AppError('conflict', 'The ticket was assigned or closed meanwhile.') } : {});
+      ],
+      options.onlyIfUnassigned
+        ? {
+            extraFilter: { assigneeId: null, status: { $in: ['new', 'open', 'pending', 'on_hold'] } },
+            onMiss: () => new AppError('conflict', 'The ticket was assigned or closed meanwhile.'),
+          }
+        : {},
+    );
     let { ticket, events } = result;
     if (ticket.status === 'new' && ticket.assigneeId) {
       const opened = await this.openIfNew(ctx, id);

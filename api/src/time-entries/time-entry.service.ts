@@ -44,11 +44,23 @@ export class TimeEntryService {
   }
 
   /** Logs the caller's time on a ticket. */
-  async create(ctx: Ctx, ticketId: Types.ObjectId, input: z.infer<typeof timeEntryCreateSchema>): Promise<{ entry: TimeEntryDto; events: DomainEvent[] }> {
+  async create(
+    ctx: Ctx,
+    ticketId: Types.ObjectId,
+    input: z.infer<typeof timeEntryCreateSchema>,
+  ): Promise<{ entry: TimeEntryDto; events: DomainEvent[] }> {
     authorize(isStaff(ctx.actor) && ctx.actor.kind === 'user', 'Only staff can log time.');
     await this.tickets.requireVisible(ctx, ticketId);
     const [doc] = await this.models.TimeEntry.create([
-      { tenantId: ctx.tenantId, ticketId, agentId: actorUserId(ctx.actor), minutes: input.minutes, billable: input.billable, note: input.note, workedOn: input.workedOn ? new Date(`${input.workedOn}T00:00:00Z`) : new Date() },
+      {
+        tenantId: ctx.tenantId,
+        ticketId,
+        agentId: actorUserId(ctx.actor),
+        minutes: input.minutes,
+        billable: input.billable,
+        note: input.note,
+        workedOn: input.workedOn ? new Date(`${input.workedOn}T00:00:00Z`) : new Date(),
+      },
     ]);
     const entry = toDto(doc!.toObject<TimeEntry>());
     const events = await this.events.append(ctx, [{ type: 'time_entry.logged', ticketId, audience: 'staff', data: { timeEntry: entry } }]);
@@ -60,7 +72,10 @@ export class TimeEntryService {
     authorize(isStaff(ctx.actor), 'Only staff can change time entries.');
     const entry = await this.models.TimeEntry.findOne({ tenantId: ctx.tenantId, ticketId, _id: id }).lean<TimeEntry>();
     if (!entry) throw new AppError('not_found', 'No such time entry.');
-    authorize(hasRole(ctx.actor, 'admin', 'manager') || actorUserId(ctx.actor)?.equals(entry.agentId) === true, 'Only the author or a manager can remove this entry.');
+    authorize(
+      hasRole(ctx.actor, 'admin', 'manager') || actorUserId(ctx.actor)?.equals(entry.agentId) === true,
+      'Only the author or a manager can remove this entry.',
+    );
     await this.models.TimeEntry.deleteOne({ tenantId: ctx.tenantId, _id: id });
   }
 }

@@ -88,12 +88,19 @@ export class TriageService {
 
   /** Stores a description vector (idempotent). */
   async saveCategoryVector(ctx: Ctx, categoryId: Types.ObjectId, modelId: string, textHash: string, vector: number[]): Promise<void> {
-    await this.models.CategoryVector.updateOne({ tenantId: ctx.tenantId, categoryId, modelId, textHash }, { $set: { vector } }, { upsert: true });
+    await this.models.CategoryVector.updateOne(
+      { tenantId: ctx.tenantId, categoryId, modelId, textHash },
+      { $set: { vector } },
+      { upsert: true },
+    );
   }
 
   /** Agent-confirmed examples (newest first, bounded) for the learned part of the classifier. */
   async labelledExamples(ctx: Ctx, modelId: string, limit = 3000): Promise<Array<{ categoryId: string; vector: number[] }>> {
-    const rows = await this.models.TicketVector.find({ tenantId: ctx.tenantId, modelId, labelCategoryId: { $ne: null } }, { labelCategoryId: 1, vector: 1 })
+    const rows = await this.models.TicketVector.find(
+      { tenantId: ctx.tenantId, modelId, labelCategoryId: { $ne: null } },
+      { labelCategoryId: 1, vector: 1 },
+    )
       .sort({ labelledAt: -1 })
       .limit(limit)
       .lean<TicketVector[]>();
@@ -107,13 +114,25 @@ export class TriageService {
   }
 
   /** Open tickets of a requester with their vectors (duplicate detection). */
-  async openVectorsOf(ctx: Ctx, requesterId: Types.ObjectId, modelId: string): Promise<Array<{ ticketId: string; requesterId: string; vector: number[] }>> {
-    const rows = await this.models.TicketVector.find({ tenantId: ctx.tenantId, requesterId, modelId, open: true }).limit(200).lean<TicketVector[]>();
+  async openVectorsOf(
+    ctx: Ctx,
+    requesterId: Types.ObjectId,
+    modelId: string,
+  ): Promise<Array<{ ticketId: string; requesterId: string; vector: number[] }>> {
+    const rows = await this.models.TicketVector.find({ tenantId: ctx.tenantId, requesterId, modelId, open: true })
+      .limit(200)
+      .lean<TicketVector[]>();
     return rows.map((r) => ({ ticketId: r.ticketId.toHexString(), requesterId: r.requesterId.toHexString(), vector: r.vector }));
   }
 
   /** Stores a ticket's vector (idempotent upsert). */
-  async saveTicketVector(ctx: Ctx, ticket: Pick<Ticket, '_id' | 'requesterId'>, modelId: string, vector: number[], predictedCategoryId: Types.ObjectId | null): Promise<void> {
+  async saveTicketVector(
+    ctx: Ctx,
+    ticket: Pick<Ticket, '_id' | 'requesterId'>,
+    modelId: string,
+    vector: number[],
+    predictedCategoryId: Types.ObjectId | null,
+  ): Promise<void> {
     await this.models.TicketVector.updateOne(
       { tenantId: ctx.tenantId, ticketId: ticket._id, modelId },
       { $set: { vector, requesterId: ticket.requesterId, predictedCategoryId }, $setOnInsert: { open: true } },
@@ -147,15 +166,30 @@ export class TriageService {
       const set: Record<string, unknown> = { ai };
       if (applies) set.categoryId = categoryOid;
       if (teamId) set.teamId = teamId;
-      await this.models.Ticket.updateOne({ tenantId: ctx.tenantId, _id: ticketId }, { $set: set, $inc: { version: 1 }, $currentDate: { updatedAt: true } }, { timestamps: false });
-      await this.models.TriageStat.updateOne({ tenantId: ctx.tenantId, day: day() }, { $inc: { classified: 1, applied: applies ? 1 : 0 } }, { upsert: true });
+      await this.models.Ticket.updateOne(
+        { tenantId: ctx.tenantId, _id: ticketId },
+        { $set: set, $inc: { version: 1 }, $currentDate: { updatedAt: true } },
+        { timestamps: false },
+      );
+      await this.models.TriageStat.updateOne(
+        { tenantId: ctx.tenantId, day: day() },
+        { $inc: { classified: 1, applied: applies ? 1 : 0 } },
+        { upsert: true },
+      );
       return this.events.append(ctx, [
         {
           type: 'ticket.categorized',
           ticketId,
           audience: 'staff',
           data: {
-            ai: { categoryId: hex(ai.categoryId), score: ai.score, applied: ai.applied, language: ai.language, priorityHint: ai.priorityHint, duplicateOfId: hex(ai.duplicateOfId) },
+            ai: {
+              categoryId: hex(ai.categoryId),
+              score: ai.score,
+              applied: ai.applied,
+              language: ai.language,
+              priorityHint: ai.priorityHint,
+              duplicateOfId: hex(ai.duplicateOfId),
+            },
             decision: result.decision,
             ...(applies ? { categoryId: hex(categoryOid) } : {}),
             ...(teamId ? { teamId: hex(teamId) } : {}),
@@ -179,7 +213,11 @@ export class TriageService {
     // Count a prediction once, on its first review.
     if (vector?.predictedCategoryId && !vector.labelledAt && categoryId) {
       const correct = vector.predictedCategoryId.equals(categoryId);
-      await this.models.TriageStat.updateOne({ tenantId: ctx.tenantId, day: day() }, { $inc: { reviewed: 1, correct: correct ? 1 : 0 } }, { upsert: true });
+      await this.models.TriageStat.updateOne(
+        { tenantId: ctx.tenantId, day: day() },
+        { $inc: { reviewed: 1, correct: correct ? 1 : 0 } },
+        { upsert: true },
+      );
     }
   }
 
@@ -189,11 +227,27 @@ export class TriageService {
   }
 
   /** Daily triage figures of the last `days` days (managers and admins). */
-  async accuracy(ctx: Ctx, days: number): Promise<{ days: TriageStat[]; totals: { classified: number; applied: number; reviewed: number; correct: number; accuracy: number | null } }> {
+  async accuracy(
+    ctx: Ctx,
+    days: number,
+  ): Promise<{
+    days: TriageStat[];
+    totals: { classified: number; applied: number; reviewed: number; correct: number; accuracy: number | null };
+  }> {
     authorize(hasRole(ctx.actor, 'admin', 'manager'), 'Only admins and managers see triage accuracy.');
     const since = day(new Date(Date.now() - days * 86_400_000));
-    const rows = await this.models.TriageStat.find({ tenantId: ctx.tenantId, day: { $gte: since } }).sort({ day: 1 }).lean<TriageStat[]>();
-    const totals = rows.reduce((t, r) => ({ classified: t.classified + r.classified, applied: t.applied + r.applied, reviewed: t.reviewed + r.reviewed, correct: t.correct + r.correct }), { classified: 0, applied: 0, reviewed: 0, correct: 0 });
+    const rows = await this.models.TriageStat.find({ tenantId: ctx.tenantId, day: { $gte: since } })
+      .sort({ day: 1 })
+      .lean<TriageStat[]>();
+    const totals = rows.reduce(
+      (t, r) => ({
+        classified: t.classified + r.classified,
+        applied: t.applied + r.applied,
+        reviewed: t.reviewed + r.reviewed,
+        correct: t.correct + r.correct,
+      }),
+      { classified: 0, applied: 0, reviewed: 0, correct: 0 },
+    );
     return { days: rows, totals: { ...totals, accuracy: totals.reviewed > 0 ? totals.correct / totals.reviewed : null } };
   }
 
@@ -211,7 +265,12 @@ export class TriageService {
     ]);
     const load = new Map(loads.map((l) => [String(l._id), l.n]));
     const skillOf = new Map(categories.map((c) => [c._id.toHexString(), c.skill ?? null]));
-    const waiting = await this.models.Ticket.find({ tenantId: ctx.tenantId, assigneeId: null, status: { $in: ['new', 'open'] }, teamId: { $in: teams.map((t) => t._id) } })
+    const waiting = await this.models.Ticket.find({
+      tenantId: ctx.tenantId,
+      assigneeId: null,
+      status: { $in: ['new', 'open'] },
+      teamId: { $in: teams.map((t) => t._id) },
+    })
       .sort({ createdAt: 1 })
       .limit(1000)
       .lean<Ticket[]>();
@@ -222,10 +281,22 @@ export class TriageService {
         memberIds: staff.filter((u) => u.teamIds.some((t) => t.equals(team._id))).map((u) => u._id.toHexString()),
         lastAssignedId: hex(team.lastAssignedId),
       })),
-      agents: staff.map((u) => ({ id: u._id.toHexString(), skills: u.skills, capacity: u.capacity, load: load.get(u._id.toHexString()) ?? 0, available: u.agentStatus !== 'away' })),
+      agents: staff.map((u) => ({
+        id: u._id.toHexString(),
+        skills: u.skills,
+        capacity: u.capacity,
+        load: load.get(u._id.toHexString()) ?? 0,
+        available: u.agentStatus !== 'away',
+      })),
       waiting: waiting.map((t) => {
         const skill = t.categoryId ? skillOf.get(t.categoryId.toHexString()) : null;
-        return { ticketId: t._id.toHexString(), teamId: t.teamId!.toHexString(), priority: t.priority, skills: skill ? [skill] : [], createdAt: t.createdAt };
+        return {
+          ticketId: t._id.toHexString(),
+          teamId: t.teamId!.toHexString(),
+          priority: t.priority,
+          skills: skill ? [skill] : [],
+          createdAt: t.createdAt,
+        };
       }),
     };
   }
@@ -237,7 +308,11 @@ export class TriageService {
 
   /** Tenants with tickets waiting in a team queue (the periodic routing sweep visits these). */
   async tenantsWithWaitingTickets(): Promise<Types.ObjectId[]> {
-    const ids = await this.models.Ticket.distinct('tenantId', { assigneeId: null, status: { $in: ['new', 'open'] }, teamId: { $ne: null } }).setOptions({ crossTenant: true });
+    const ids = await this.models.Ticket.distinct('tenantId', {
+      assigneeId: null,
+      status: { $in: ['new', 'open'] },
+      teamId: { $ne: null },
+    }).setOptions({ crossTenant: true });
     return ids as Types.ObjectId[];
   }
 
@@ -247,7 +322,10 @@ export class TriageService {
    * classify job was lost (the process that created them ended during a Redis outage, say);
    * the periodic sweep queues it again. Tickets older than the window are left as they are.
    */
-  async unclassifiedTickets(now: Date, { graceMs, windowMs, limit }: { graceMs: number; windowMs: number; limit: number }): Promise<Array<{ tenantId: Types.ObjectId; ticketId: Types.ObjectId }>> {
+  async unclassifiedTickets(
+    now: Date,
+    { graceMs, windowMs, limit }: { graceMs: number; windowMs: number; limit: number },
+  ): Promise<Array<{ tenantId: Types.ObjectId; ticketId: Types.ObjectId }>> {
     const rows = await this.models.Ticket.find(
       {
         status: { $in: ['new', 'open'] },

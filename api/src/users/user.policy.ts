@@ -7,7 +7,10 @@ import { authorize, hasRole } from '../lib/authorize.ts';
  * (contacts of organisations). Customers create nobody (portal sign-up is its own path).
  */
 export function assertCanCreateUser(actor: Actor, role: Role): void {
-  const allowed = hasRole(actor, 'admin') || (hasRole(actor, 'manager') && role !== 'admin' && role !== 'manager') || (hasRole(actor, 'agent') && role === 'customer');
+  const allowed =
+    hasRole(actor, 'admin') ||
+    (hasRole(actor, 'manager') && role !== 'admin' && role !== 'manager') ||
+    (hasRole(actor, 'agent') && role === 'customer');
   authorize(allowed, `You cannot create a user with role ${role}.`);
 }
 
@@ -25,7 +28,11 @@ export function assertCanReadUser(actor: Actor, userId: Types.ObjectId): void {
  * Editing a person: admins anyone; managers non-admins; agents customers' profile fields;
  * role changes only by admins; nobody demotes or deactivates themselves.
  */
-export function assertCanUpdateUser(actor: Actor, target: { _id: Types.ObjectId; role: Role }, patch: { role?: Role; active?: boolean }): void {
+export function assertCanUpdateUser(
+  actor: Actor,
+  target: { _id: Types.ObjectId; role: Role },
+  patch: { role?: Role; active?: boolean },
+): void {
   const self = actorUserId(actor)?.equals(target._id) === true;
   if (patch.role !== undefined && patch.role !== target.role) {
     authorize(hasRole(actor, 'admin') && !self, 'Only an admin can change roles, and not their own.');

@@ -6,7 +6,11 @@ import { passwordSchema } from '../tenants/tenant.schema.ts';
 import { AGENT_STATUSES } from './user.model.ts';
 
 /** A skill tag (routing matches tickets' needed skill against these). */
-export const skillSchema = z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'lowercase letters, digits, - and _');
+export const skillSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'lowercase letters, digits, - and _');
 
 /** POST /api/v1/users body. */
 export const userCreateSchema = z
@@ -21,14 +25,21 @@ export const userCreateSchema = z
     capacity: z.number().int().min(0).max(500).optional(),
     phone: z.string().trim().max(40).nullable().optional(),
     title: z.string().trim().max(120).nullable().optional(),
-    locale: z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/).optional(),
+    locale: z
+      .string()
+      .regex(/^[a-z]{2}(-[A-Z]{2})?$/)
+      .optional(),
   })
   .strict();
 /** Create input. */
 export type UserCreate = z.infer<typeof userCreateSchema>;
 
 /** PATCH /api/v1/users/:id body. */
-export const userPatchSchema = userCreateSchema.omit({ email: true, password: true }).partial().extend({ active: z.boolean().optional() }).strict();
+export const userPatchSchema = userCreateSchema
+  .omit({ email: true, password: true })
+  .partial()
+  .extend({ active: z.boolean().optional() })
+  .strict();
 /** Patch input. */
 export type UserPatch = z.infer<typeof userPatchSchema>;
 

@@ -31,7 +31,6 @@ export function toUserDto(user: User): UserDto {
   };
 }
 
-
 /** People of a tenant: staff and customers. */
 export class UserService {
   constructor(
@@ -68,7 +67,12 @@ export class UserService {
         },
       ]);
       const created = user!.toObject<User>();
-      await this.audit.record(ctx.tenantId, 'user.created', { id: actorUserId(ctx.actor), name: ctx.actor.name }, { targetId: created._id, data: { role: created.role } });
+      await this.audit.record(
+        ctx.tenantId,
+        'user.created',
+        { id: actorUserId(ctx.actor), name: ctx.actor.name },
+        { targetId: created._id, data: { role: created.role } },
+      );
       return created;
     } catch (error) {
       if ((error as { code?: number }).code === 11000) throw new AppError('conflict', `A person with email ${input.email} already exists.`);
@@ -85,10 +89,13 @@ export class UserService {
     const existing = await this.models.User.findOne({ tenantId: ctx.tenantId, email: normalised }).lean<User>();
     if (existing) return existing;
     try {
-      const [created] = await this.models.User.create([{ tenantId: ctx.tenantId, email: normalised, name: name?.trim() || normalised.split('@')[0], role: 'customer' }]);
+      const [created] = await this.models.User.create([
+        { tenantId: ctx.tenantId, email: normalised, name: name?.trim() || normalised.split('@')[0], role: 'customer' },
+      ]);
       return created!.toObject<User>();
     } catch (error) {
-      if ((error as { code?: number }).code === 11000) return (await this.models.User.findOne({ tenantId: ctx.tenantId, email: normalised }).lean<User>())!;
+      if ((error as { code?: number }).code === 11000)
+        return (await this.models.User.findOne({ tenantId: ctx.tenantId, email: normalised }).lean<User>())!;
       throw error;
     }
   }
@@ -126,7 +133,11 @@ export class UserService {
     }
     if (patch.organisationId !== undefined) set.organisationId = refs.organisationId;
     if (patch.teamIds !== undefined) set.teamIds = refs.teamIds;
-    const updated = await this.models.User.findOneAndUpdate({ tenantId: ctx.tenantId, _id: id }, { $set: set }, { returnDocument: 'after' }).lean<User>();
+    const updated = await this.models.User.findOneAndUpdate(
+      { tenantId: ctx.tenantId, _id: id },
+      { $set: set },
+      { returnDocument: 'after' },
+    ).lean<User>();
     if (!updated) throw new AppError('not_found', 'No such person.');
     const actor = { id: actorUserId(ctx.actor), name: ctx.actor.name };
     if (patch.role !== undefined && patch.role !== target.role) {
@@ -140,13 +151,21 @@ export class UserService {
   /** An agent's own availability (routing only assigns to `online`). */
   async setAgentStatus(ctx: Ctx, status: AgentStatus): Promise<User> {
     const me = actorUserId(ctx.actor);
-    if (!me || ctx.actor.kind !== 'user' || ctx.actor.role === 'customer') throw new AppError('forbidden', 'Only staff have an agent status.');
-    const updated = await this.models.User.findOneAndUpdate({ tenantId: ctx.tenantId, _id: me }, { $set: { agentStatus: status } }, { returnDocument: 'after' }).lean<User>();
+    if (!me || ctx.actor.kind !== 'user' || ctx.actor.role === 'customer')
+      throw new AppError('forbidden', 'Only staff have an agent status.');
+    const updated = await this.models.User.findOneAndUpdate(
+      { tenantId: ctx.tenantId, _id: me },
+      { $set: { agentStatus: status } },
+      { returnDocument: 'after' },
+    ).lean<User>();
     if (!updated) throw new AppError('not_found', 'No such person.');
     return updated;
   }
 
-  private async checkReferences(ctx: Ctx, input: { organisationId?: string | null; teamIds?: string[] }): Promise<{ organisationId: Types.ObjectId | null; teamIds: Types.ObjectId[] }> {
+  private async checkReferences(
+    ctx: Ctx,
+    input: { organisationId?: string | null; teamIds?: string[] },
+  ): Promise<{ organisationId: Types.ObjectId | null; teamIds: Types.ObjectId[] }> {
     let organisationId: Types.ObjectId | null = null;
     if (input.organisationId) {
       organisationId = oid(input.organisationId);
@@ -156,9 +175,9 @@ export class UserService {
     const teamIds = (input.teamIds ?? []).map(oid);
     if (teamIds.length > 0) {
       const found = await this.models.Team.countDocuments({ tenantId: ctx.tenantId, _id: { $in: teamIds } });
-      if (found !== new Set(teamIds.map(String)).size) throw new AppError('validation_failed', 'Unknown team.', [{ path: '/teamIds', message: 'not found' }]);
+      if (found !== new Set(teamIds.map(String)).size)
+        throw new AppError('validation_failed', 'Unknown team.', [{ path: '/teamIds', message: 'not found' }]);
     }
     return { organisationId, teamIds };
   }
 }
-

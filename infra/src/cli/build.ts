@@ -19,7 +19,7 @@ export function buildApps(): void {
     throw new ProvisionError('the build failed (see the output above)', 'fix the reported error, then run npm start again');
 }
 
-/** TypeScript (strict) and ESLint over every workspace, through turbo's cache. */
+/** TypeScript (strict) and ESLint over every workspace, through turbo's cache; then Prettier over the tree. */
 export function staticChecks(): void {
   if (!turbo(['typecheck', 'lint'])) {
     throw new ProvisionError(
@@ -27,4 +27,6 @@ export function staticChecks(): void {
       'fix the reported errors (npm run typecheck, npm run lint)',
     );
   }
+  const format = spawnSync('npx', ['prettier', '--check', '--log-level=warn', '.'], { cwd: repoRoot, stdio: 'inherit', env: turboEnv });
+  if (format.status !== 0) throw new ProvisionError('files are not formatted (listed above)', 'run npm run format, then commit');
 }

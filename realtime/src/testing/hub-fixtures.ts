@@ -137,7 +137,12 @@ export interface HubProcess {
 }
 
 /** Starts `infra/src/main.ts --services=realtime` and waits until it listens. */
-export async function startHubProcess(env: { mongoUri: string; redisUrl: string; extra?: Record<string, string>; port?: number }): Promise<HubProcess> {
+export async function startHubProcess(env: {
+  mongoUri: string;
+  redisUrl: string;
+  extra?: Record<string, string>;
+  port?: number;
+}): Promise<HubProcess> {
   const port = env.port ?? (await freePort());
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'infra/src/main.ts'), '--services=realtime'], {
     cwd: repoRoot,
