@@ -40,10 +40,12 @@ async function call<T>(method: string, url: string, cookie: string, body?: unkno
   return JSON.parse(text) as T;
 }
 
+// Reading a tile is not the measurement (the polls below are): give a browser starved by a
+// busy machine time to answer.
 const tile = (page: Page, testId: string) =>
   page
     .getByTestId(testId)
-    .textContent({ timeout: 500 })
+    .textContent({ timeout: 5000 })
     .then((t) => (t ?? '').trim());
 const number = async (page: Page, testId: string) => Number(await tile(page, testId));
 

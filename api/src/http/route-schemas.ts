@@ -20,6 +20,7 @@ export const errorResponses = {
   404: errorSchema,
   409: errorSchema,
   429: errorSchema,
+  431: errorSchema,
 } as const;
 
 /** `:id` path parameter. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
@@ -15,6 +16,29 @@ import type { Logger } from '../lib/logger.ts';
 export type HttpServer = FastifyInstance<Server, IncomingMessage, ServerResponse, Logger, ZodTypeProvider>;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/**
+ * Requests Node's HTTP parser refuses before Fastify sees them (a URL or headers past
+ * `maxHeaderSize`, malformed HTTP): answered in the error shape too, then closed.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, logger: Logger): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const requestId = randomUUID();
+  const body = JSON.stringify(
+    tooLarge
+      ? errorBody('headers_too_large', 'The URL or the request headers are too large.', requestId)
+      : errorBody('bad_request', 'The request is not valid HTTP.', requestId),
+  );
+  const status = tooLarge ? 431 : 400;
+  logger.debug({ err: error }, 'refused a request the HTTP parser could not take');
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
 
 /** Options for {@link createHttpServer}. */
 export interface HttpServerOptions {
@@ -43,6 +67,7 @@ export function createHttpServer({ logger, bodyLimit, trustProxy = false, server
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
     forceCloseConnections: 'idle',
+    clientErrorHandler: (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket, logger),
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<ZodTypeProvider>();

@@ -12,6 +12,7 @@ export const errorCodes = {
   conflict: { status: 409, reportable: false },
   invalid_transition: { status: 409, reportable: false },
   payload_too_large: { status: 413, reportable: false },
+  headers_too_large: { status: 431, reportable: false },
   unsupported_media_type: { status: 415, reportable: false },
   rate_limited: { status: 429, reportable: false },
   internal: { status: 500, reportable: true },

@@ -221,4 +221,10 @@ describe('HTTP security (real server: api + web)', () => {
     expect(limited, 'no 429 within 25 failed sign-ins').toBeDefined();
     expect(errorCode(limited!)).toBe('rate_limited');
   });
+
+  it('answers a URL past the header limit with 431 in the error shape (Node refuses it before Fastify)', async () => {
+    const reply = await send(plain.port, 'GET', `/api/v1/tickets?q=${'a'.repeat(20_000)}`, { headers: { host: plain.host } });
+    expect(reply.status).toBe(431);
+    expect(errorCode(reply)).toBe('headers_too_large');
+  });
 });
