@@ -115,8 +115,16 @@ describe('the MongoDB-compatible server restarted under writes', () => {
     // 503 `unavailable` while the server is away; `conflict` while a lease a failed writer
     // could not release runs out.
     expect(failed.some((a) => a.at >= downAt && a.at <= upAt && a.status === 503)).toBe(true);
+    // An unexpected status shows the api's error log with it (the cluster's logs are gone after the run).
+    const errorLog = () =>
+      cluster.api
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('"level":50'))
+        .slice(0, 5)
+        .join('\n');
     for (const attempt of failed) {
-      const detail = JSON.stringify(attempt);
+      const detail = JSON.stringify(attempt) + ([503, 409].includes(attempt.status) ? '' : `\n${errorLog()}`);
       expect([503, 409], detail).toContain(attempt.status);
       expect(attempt.ms, detail).toBeLessThan(HANG_MS);
       expect(attempt.body, detail).toMatchObject({

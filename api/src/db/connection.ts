@@ -28,11 +28,19 @@ export async function mongoReady(connection: Connection): Promise<boolean> {
  * right now, which is an outage to report as 503 for clients to retry, not a bug.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  const { MongoServerSelectionError, MongoNetworkError, MongoNotConnectedError, MongoTopologyClosedError } = mongoose.mongo;
+  const { MongoServerSelectionError, MongoNetworkError, MongoNotConnectedError, MongoTopologyClosedError, MongoServerError } =
+    mongoose.mongo;
   return (
     error instanceof MongoServerSelectionError ||
     error instanceof MongoNetworkError ||
     error instanceof MongoNotConnectedError ||
-    error instanceof MongoTopologyClosedError
+    error instanceof MongoTopologyClosedError ||
+    // mongoose's own wrapper of a failed server selection
+    (error instanceof Error && error.name === 'MongooseServerSelectionError') ||
+    // a server shutting down, starting up or unreachable behind it: the codes drivers retry on
+    (error instanceof MongoServerError && (SERVER_GOING_AWAY.has(Number(error.code)) || error.hasErrorLabel('RetryableWriteError')))
   );
 }
+
+/** Server error codes of a server that is going away or not yet back (what drivers treat as retryable). */
+const SERVER_GOING_AWAY = new Set([6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436]);
