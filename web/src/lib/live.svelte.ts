@@ -30,6 +30,7 @@ class Live {
   private readonly joined = new Set<string>();
   private readonly joins = new Map<string, Promise<unknown>>();
   private resyncing = false;
+  private resyncAgain = false;
 
   /** Opens the connection once per tab. */
   connect(): void {
@@ -99,7 +100,13 @@ class Live {
   }
 
   private async resync(after: number): Promise<void> {
-    if (this.resyncing || !this.tracker) return;
+    if (!this.tracker) return;
+    // One at a time; a request meanwhile (a reconnect while a resync waits on a dead
+    // connection) runs once the current one ends, from wherever the tracker then is.
+    if (this.resyncing) {
+      this.resyncAgain = true;
+      return;
+    }
     this.resyncing = true;
     try {
       let cursor = after;
@@ -115,6 +122,10 @@ class Live {
       this.resets += 1;
     } finally {
       this.resyncing = false;
+      if (this.resyncAgain && this.tracker) {
+        this.resyncAgain = false;
+        void this.resync(this.tracker.last);
+      }
     }
   }
 
