@@ -6,7 +6,7 @@ import type { Ctx } from '../context.ts';
 import { entryDtoSchema } from '../conversation/conversation.schema.ts';
 import type { Domain } from '../domain.ts';
 import { ctxOf } from '../http/auth.plugin.ts';
-import { errorResponses, errorSchema, idParams } from '../http/route-schemas.ts';
+import { errorResponses, idParams } from '../http/route-schemas.ts';
 import type { HttpServer } from '../http/server.ts';
 import { AppError } from '../lib/errors.ts';
 import { oid } from '../lib/ids.ts';
@@ -60,7 +60,7 @@ export function attachmentRoutes(app: HttpServer, domain: Domain): void {
           tags: ['attachments'],
           summary: 'Add an entry with files (multipart: one or more `file` parts; optional fields `kind`, `body`, `format`, `clientKey`)',
           params: idParams,
-          response: { 201: entryDtoSchema, 200: entryDtoSchema, 413: errorSchema, 415: errorSchema, ...errorResponses },
+          response: { 201: entryDtoSchema, 200: entryDtoSchema, ...errorResponses },
         },
       },
       async (request, reply) => {

@@ -12,13 +12,20 @@ export const errorSchema = z.object({
   }),
 });
 
-/** Error responses every authenticated route may give. */
+/**
+ * Error responses every authenticated route may give. 413 and 415 belong here too: the body
+ * limit (API_BODY_LIMIT_BYTES) and the content-type check run before any route's own
+ * validation, so a body whose fields are each within their documented `maxLength` can still
+ * exceed the limit once encoded (four-byte characters, `\u0000` escapes).
+ */
 export const errorResponses = {
   400: errorSchema,
   401: errorSchema,
   403: errorSchema,
   404: errorSchema,
   409: errorSchema,
+  413: errorSchema,
+  415: errorSchema,
   429: errorSchema,
   431: errorSchema,
 } as const;

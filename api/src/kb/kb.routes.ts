@@ -6,7 +6,7 @@ import { contentDisposition } from '../attachments/files.ts';
 import type { UploadPart } from '../attachments/attachment.service.ts';
 import type { Domain } from '../domain.ts';
 import { ctxOf } from '../http/auth.plugin.ts';
-import { errorResponses, errorSchema, idParams, okSchema, page } from '../http/route-schemas.ts';
+import { errorResponses, idParams, okSchema, page } from '../http/route-schemas.ts';
 import type { HttpServer } from '../http/server.ts';
 import { AppError } from '../lib/errors.ts';
 import { oid } from '../lib/ids.ts';
@@ -247,7 +247,7 @@ export function kbRoutes(app: HttpServer, domain: Domain): void {
           tags,
           summary: 'Attach files to an article (multipart: one or more `file` parts)',
           params: idParams,
-          response: { 201: articleDtoSchema, 413: errorSchema, 415: errorSchema, ...errorResponses },
+          response: { 201: articleDtoSchema, ...errorResponses },
         },
       },
       async (request, reply) => reply.status(201).send(await domain.kb.addFiles(ctxOf(request), oid(request.params.id), partsOf(request))),

@@ -7,7 +7,7 @@ import { contentDisposition } from '../attachments/files.ts';
 import { entryDtoSchema } from '../conversation/conversation.schema.ts';
 import type { Domain } from '../domain.ts';
 import { ctxOf } from '../http/auth.plugin.ts';
-import { errorResponses, errorSchema, idParams, okSchema } from '../http/route-schemas.ts';
+import { errorResponses, idParams, okSchema } from '../http/route-schemas.ts';
 import type { HttpServer } from '../http/server.ts';
 import { AppError } from '../lib/errors.ts';
 import { objectIdSchema, oid } from '../lib/ids.ts';
@@ -157,7 +157,7 @@ export function widgetRoutes(app: HttpServer, domain: Domain): void {
           tags: ['widget'],
           summary: `A visitor sends images into their conversation (multipart \`file\` parts, images only, ${WIDGET_MAX_IMAGE_BYTES / 1024 / 1024} MB each; header ${TOKEN_HEADER})`,
           querystring: z.object({ ticketId: objectIdSchema }).strict(),
-          response: { 201: entryDtoSchema, 200: entryDtoSchema, 413: errorSchema, 415: errorSchema, ...errorResponses },
+          response: { 201: entryDtoSchema, 200: entryDtoSchema, ...errorResponses },
         },
       },
       async (request, reply) => {
