@@ -447,8 +447,18 @@ describe('bad input', () => {
       }
     });
 
-    it('refuses control characters in filter text (a NUL once reached MongoDB as a 500)', async () => {
-      for (const path of ['/tickets', '/tickets/count', '/users'])
+    it('refuses control characters in every filter text (a NUL once reached MongoDB as a 500)', async () => {
+      // Every list whose `q` becomes a MongoDB pattern; the search engines tokenize theirs.
+      const filtered = h.routes
+        .filter((r) => r.method === 'GET' && !r.hidden && !/^\/(search|help|widget)\//.test(r.path))
+        .filter((r) =>
+          ((doc.paths?.[`/api/v1${r.path}`]?.get?.parameters ?? []) as OpenAPIV3_1.ParameterObject[]).some(
+            (p) => p.in === 'query' && p.name === 'q',
+          ),
+        )
+        .map((r) => r.path);
+      expect(filtered).toEqual(expect.arrayContaining(['/tickets', '/tickets/count', '/users', '/organisations']));
+      for (const path of filtered)
         for (const q of ['%00', 'gas%00leak', 'a%1Fb', '%7F'])
           expect((await refused({ method: 'GET', url: `${path}?q=${q}` }, 400, 'validation_failed')).details).toEqual(
             expect.arrayContaining([expect.objectContaining({ where: 'querystring' })]),

@@ -13,7 +13,12 @@ export function textQuery(max: number) {
   return z.string().trim().max(max).regex(PRINTABLE, 'must not contain control characters');
 }
 
+/** `text` with every regular-expression metacharacter escaped, to be matched literally. */
+export function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 /** A case-insensitive "contains" pattern for `text`, taken literally. */
 export function containsPattern(text: string): RegExp {
-  return new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i');
+  return new RegExp(escapeRegex(text), 'i');
 }

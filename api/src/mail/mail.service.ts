@@ -1,3 +1,4 @@
+import { escapeRegex } from '../lib/text-query.ts';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Types } from 'mongoose';
@@ -298,7 +299,7 @@ export class MailService {
   /** The ticket a reply belongs to: by In-Reply-To/References first, then by the subject token. */
   private async findThread(ctx: Ctx, message: InboundMessage): Promise<Ticket | null> {
     for (const id of message.threadIds) {
-      const root = new RegExp(`^ticket\\.([0-9a-f]{24})@${this.domain.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`).exec(id);
+      const root = new RegExp(`^ticket\\.([0-9a-f]{24})@${escapeRegex(this.domain)}$`).exec(id);
       const ticketId = root
         ? new Types.ObjectId(root[1])
         : (await this.models.MailMessage.findOne({ tenantId: ctx.tenantId, messageId: id }).lean())?.ticketId;

@@ -1,3 +1,4 @@
+import { textQuery } from '../lib/text-query.ts';
 import { z } from 'zod';
 import type { Domain } from '../domain.ts';
 import { ctxOf } from '../http/auth.plugin.ts';
@@ -14,7 +15,7 @@ export function organisationRoutes(app: HttpServer, domain: Domain): void {
       schema: {
         tags: ['organisations'],
         summary: 'List organisations (staff)',
-        querystring: z.object({ q: z.string().trim().max(100).optional() }).strict(),
+        querystring: z.object({ q: textQuery(100).optional() }).strict(),
         response: { 200: z.object({ items: z.array(organisationDtoSchema) }), ...errorResponses },
       },
     },

@@ -1,3 +1,4 @@
+import { containsPattern } from '../lib/text-query.ts';
 import type { Types } from 'mongoose';
 import type { z } from 'zod';
 import { isStaff, type Ctx } from '../context.ts';
@@ -28,7 +29,7 @@ export class OrganisationService {
   async list(ctx: Ctx, q?: string): Promise<OrganisationDto[]> {
     authorize(isStaff(ctx.actor), 'Only staff can see organisations.');
     const filter: Record<string, unknown> = { tenantId: ctx.tenantId };
-    if (q) filter.name = new RegExp(q.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i');
+    if (q) filter.name = containsPattern(q);
     const rows = await this.models.Organisation.find(filter).sort({ name: 1 }).limit(500).lean<Organisation[]>();
     return rows.map((org) => toOrganisationDto(org));
   }
