@@ -87,6 +87,12 @@ export class EventLog {
     let pending = newEvents;
     while (pending.length > 0) {
       const first = await reserve(this.counters, ctx.tenantId, 'event', pending.length);
+      // Before anything is stored: should this process die between storing and publishing,
+      // the journal still knows these seqs are owed their jobs.
+      await this.publisher.intend(
+        ctx.tenantId,
+        pending.map((_, index) => first + index),
+      );
       const at = new Date();
       let inserted = 0;
       try {

@@ -41,13 +41,17 @@ export function eventModel(connection: Connection): Model<StoredEvent> {
 }
 
 /**
- * Events whose jobs could not be queued (Redis was away when they were published): kept in
- * MongoDB, which just took the events themselves, until a worker's sweep queues them.
+ * Events whose jobs are owed. Written before the events are stored (`inFlight`) and deleted
+ * once their jobs are queued; a record that stays behind is either a batch Redis refused
+ * (kept, `inFlight: false`, with the reason) or one whose process died before queueing
+ * (still `inFlight` long after). A worker's sweep queues the jobs of both.
  */
 export interface UndispatchedBatch {
   _id: Types.ObjectId;
   tenantId: Types.ObjectId;
   seqs: number[];
+  /** Written ahead of the events and not yet settled by the process that wrote it. */
+  inFlight: boolean;
   /** Why queueing failed, for whoever looks at the collection. */
   reason: string;
   createdAt: Date;
@@ -56,12 +60,14 @@ export interface UndispatchedBatch {
 const undispatchedSchema = new Schema<UndispatchedBatch>(
   {
     seqs: { type: [Number], required: true },
+    inFlight: { type: Boolean, default: false },
     reason: { type: String, required: true, maxlength: 500 },
   },
   { versionKey: false, timestamps: { createdAt: true, updatedAt: false } },
 );
 undispatchedSchema.plugin(tenantScoped);
 undispatchedSchema.index({ createdAt: 1 });
+undispatchedSchema.index({ tenantId: 1, seqs: 1 });
 
 /** Registers the model on a connection. */
 export function undispatchedModel(connection: Connection): Model<UndispatchedBatch> {

@@ -10,7 +10,7 @@ import { realtimeEnvSchema } from '@switchboard/realtime/env';
 import { aiEnvSchema, defaultModelsDir } from '@switchboard/ai/env';
 import { createFanout } from '@switchboard/realtime/fanout';
 import { PresenceStore } from '@switchboard/realtime/presence';
-import { durableJobListener, startDispatchSweep } from '@switchboard/workers/dispatch';
+import { durableDispatch, startDispatchSweep } from '@switchboard/workers/dispatch';
 import { startTriage } from '@switchboard/workers/triage/triage.processor';
 import { startSla } from '@switchboard/workers/sla/sla.processor';
 import { startChannels, type Channels } from '@switchboard/workers/channels';
@@ -130,9 +130,14 @@ export async function startServer({ services, env, logger }: StartOptions): Prom
         ...(search ? { search } : {}),
       });
       accountMail?.bind(domain);
-      // Events become jobs in whatever process produced them; batches Redis refused wait in
+      // Events become jobs in whatever process produced them. What they owe is written down
+      // before they are stored; batches Redis refused, or whose process died first, wait in
       // MongoDB for the workers' dispatch sweep.
-      if (registry) publisher.subscribe(durableJobListener(registry, domain.models, logger.child({ service: 'workers' })));
+      if (registry) {
+        const dispatch = durableDispatch(registry, domain.models, logger.child({ service: 'workers' }));
+        publisher.useJournal(dispatch.journal);
+        publisher.subscribe(dispatch.listener);
+      }
     }
 
     if (realtimeEnv && domain && apiEnv) {
