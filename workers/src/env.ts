@@ -23,7 +23,8 @@ export const workersEnvSchema = z.object({
     example: '20000',
   }),
   DISPATCH_SWEEP_MS: envVar(z.coerce.number().int().min(500).max(600_000).default(15_000), {
-    description: 'How often workers queue the jobs of events published while Redis was away (kept in MongoDB meanwhile).',
+    description:
+      'How often workers queue the jobs of events whose dispatch was cut short (Redis away, or a process died), kept in MongoDB meanwhile.',
     example: '15000',
   }),
   SLA_SWEEP_MS: envVar(z.coerce.number().int().min(500).max(3_600_000).default(60_000), {
