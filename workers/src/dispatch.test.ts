@@ -63,26 +63,17 @@ describe('events whose dispatch is cut short', () => {
 
   it('keeps the jobs in MongoDB while Redis is away, and the sweep queues them once it answers', async () => {
     const tenant = await createTenant(t.domain, 'dispatch');
-    const opened = async (subject: string) => {
-      const { ticket } = await t.domain.tickets.create(
-        tenant.customer.ctx,
-        { subject, body: 'My card was charged twice.', format: 'text' },
-        'portal',
-      );
-      const page = await t.domain.events.readAfter(tenant.adminCtx.tenantId, 0, { limit: 500 });
-      return { ticketId: ticket.id, events: page.events.filter((e) => e.ticketId === ticket.id) };
-    };
     // No journal here: the kept records are written when queueing fails.
     const { listener } = durableDispatch(away, t.domain.models, logger, 300);
-    const first = await opened('Charged twice');
-    const second = await opened('Charged three times');
+    const first = await openTicket(tenant, 'Charged twice');
+    const second = await openTicket(tenant, 'Charged three times');
     const tenantId = tenant.adminCtx.tenantId.toHexString();
 
     // The first batch tries, and is kept once queueing has not finished in time; the second
     // finds the client disconnected and is kept at once. Both writes went on.
     await listener({ tenantId, events: first.events });
     await listener({ tenantId, events: second.events });
-    const kept = await t.domain.models.UndispatchedBatch.find({ tenantId: tenant.adminCtx.tenantId }).sort({ createdAt: 1, _id: 1 }).lean();
+    const kept = await recordsOf(tenant);
     expect(kept.map((b) => b.seqs)).toEqual([first.events.map((e) => e.seq), second.events.map((e) => e.seq)]);
     expect(kept[0]!.reason).toMatch(/longer than 300 ms/);
     expect(kept[1]!.reason).toBe('Redis was disconnected');
@@ -94,7 +85,7 @@ describe('events whose dispatch is cut short', () => {
       events: first.events.length + second.events.length,
     });
     for (const { ticketId } of [first, second]) expect(await live.queue(classifyJob).getJob(`classify:${ticketId}`)).not.toBeNull();
-    expect(await t.domain.models.UndispatchedBatch.countDocuments({ tenantId: tenant.adminCtx.tenantId })).toBe(0);
+    expect(await recordsOf(tenant)).toEqual([]);
     // A second sweep finds nothing; replaying again queues nothing twice.
     expect(await replayUndispatched({ models: t.domain.models, registry: live })).toEqual({ replayed: 0, events: 0 });
     expect(await live.queue(classifyJob).getJobCountByTypes(['waiting', 'active', 'completed', 'delayed', 'failed'])).toBe(2);
