@@ -7,6 +7,11 @@ export const workersEnvSchema = z.object({
     description: 'Redis holding the bull queues. `npm start` provisions one when unset.',
     example: 'redis://127.0.0.1:6379',
   }),
+  QUEUE_REDIS_URL: envVar(envTypes.url(['redis', 'rediss']).optional(), {
+    description:
+      'Redis for the bull queues alone, apart from the adapter, presence and rate limits (give it AOF and maxmemory-policy noeviction). Unset: REDIS_URL holds the queues too.',
+    example: 'redis://queues.internal:6379',
+  }),
   QUEUE_PREFIX: envVar(
     z
       .string()
@@ -116,3 +121,8 @@ export const workersEnvSchema = z.object({
 
 /** Validated worker settings. */
 export type WorkersEnv = z.output<typeof workersEnvSchema>;
+
+/** The Redis that holds the queues: QUEUE_REDIS_URL when set, else REDIS_URL. */
+export function queueRedisUrl(env: Pick<WorkersEnv, 'REDIS_URL' | 'QUEUE_REDIS_URL'>): string {
+  return env.QUEUE_REDIS_URL ?? env.REDIS_URL;
+}

@@ -18,7 +18,7 @@ import { parseEnv } from '@switchboard/api/lib/config';
 import { createLogger } from '@switchboard/api/lib/logger';
 import { SearchIndexer, type ConsistencyReport, type ReindexProgress, type ReindexResult } from '@switchboard/api/search/search-indexer';
 import { createSearchEngine, EmbeddedSearchEngine, searchEnvSchema, type SearchEngine } from '@switchboard/search';
-import { workersEnvSchema } from '@switchboard/workers/env';
+import { queueRedisUrl, workersEnvSchema } from '@switchboard/workers/env';
 import { indexJob } from '@switchboard/workers/search/index.jobs';
 import { requestRebuild } from '@switchboard/workers/search/index.processor';
 import { QueueRegistry } from '@switchboard/workers/queues/registry';
@@ -191,7 +191,7 @@ async function main(): Promise<number> {
     const tenants = await resolveTenants(indexer, wanted);
     if (!engine) {
       step(`the search index at ${searchEnv.SEARCH_DATA_DIR} belongs to a running server: working through its index queue`);
-      registry = new QueueRegistry(workersEnv.REDIS_URL, workersEnv.QUEUE_PREFIX, logger);
+      registry = new QueueRegistry(queueRedisUrl(workersEnv), workersEnv.QUEUE_PREFIX, logger);
     } else {
       step(`search engine: ${engine.name}${engine.name === 'embedded' ? ` at ${path.resolve(searchEnv.SEARCH_DATA_DIR)}` : ''}`);
     }

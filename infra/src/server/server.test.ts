@@ -2,12 +2,16 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createLogger } from '@switchboard/api/lib/logger';
 import { testMongoUri, testRedisUrl, testSearchDir } from '@switchboard/api/testing/services';
+import { Redis } from 'ioredis';
 import { io as connectClient } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../services/net.ts';
 import { repoRoot } from '../services/paths.ts';
 import { parseServices } from './env.ts';
 import { startServer, type RunningServer } from './server.ts';
+
+/** The test Redis database the queues of these servers live in. */
+const QUEUE_DB = 6;
 
 async function testEnv(): Promise<NodeJS.ProcessEnv> {
   return {
@@ -18,6 +22,8 @@ async function testEnv(): Promise<NodeJS.ProcessEnv> {
     LOG_LEVEL: 'silent',
     QUEUE_PREFIX: `t${process.pid}`,
     SEARCH_DATA_DIR: testSearchDir(),
+    // The queues on a Redis database of their own, as production may put them on a durable instance.
+    QUEUE_REDIS_URL: testRedisUrl(QUEUE_DB),
     // Any free port: a running `npm start` holds the default inbound SMTP port.
     SMTP_INBOUND_PORT: '0',
   };
@@ -43,6 +49,20 @@ describe('the process entry, all services behind one port', () => {
     const body = (await ready.json()) as { checks: Array<{ name: string; ok: boolean }> };
     expect(body.checks.map((c) => c.name).sort()).toEqual(['mongodb', 'redis']);
     expect(body.checks.every((c) => c.ok)).toBe(true);
+  });
+
+  it('keeps the bull queues on QUEUE_REDIS_URL, apart from the adapter and presence', async () => {
+    const queues = new Redis(testRedisUrl(QUEUE_DB));
+    const shared = new Redis(testRedisUrl());
+    try {
+      // The workers registered their repeating sweeps at start: their keys are in the queue database only.
+      const queueKeys = await queues.keys(`t${process.pid}:*`);
+      expect(queueKeys).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^t${process.pid}:dispatch-sweep:`))]));
+      expect(await shared.keys(`t${process.pid}:*`)).toEqual([]);
+    } finally {
+      queues.disconnect();
+      shared.disconnect();
+    }
   });
 
   it('serves the web app at /', async () => {

@@ -19,7 +19,7 @@ import { MailAccountNotifier } from '@switchboard/workers/mail/account-notifier'
 import { startHub, type Hub } from '@switchboard/realtime/hub';
 import { searchEnvSchema, type SearchEngine } from '@switchboard/search';
 import { startIndexing } from '@switchboard/workers/search/index.processor';
-import { workersEnvSchema } from '@switchboard/workers/env';
+import { queueRedisUrl, workersEnvSchema } from '@switchboard/workers/env';
 import { QueueRegistry } from '@switchboard/workers/queues/registry';
 import { createDomain, type Domain } from '@switchboard/api/domain';
 import { InProcessPublisher } from '@switchboard/api/events/publisher';
@@ -112,7 +112,7 @@ export async function startServer({ services, env, logger }: StartOptions): Prom
       // Whatever process produces events delivers them to every hub node through Redis.
       publisher.subscribe(createFanout(client, undefined, (error) => logger.warn({ err: error }, 'event fan-out to the hubs failed')));
       if (workersEnv) {
-        registry = new QueueRegistry(workersEnv.REDIS_URL, workersEnv.QUEUE_PREFIX, logger.child({ service: 'workers' }));
+        registry = new QueueRegistry(queueRedisUrl(workersEnv), workersEnv.QUEUE_PREFIX, logger.child({ service: 'workers' }));
       }
       // Account mails (password resets) go through the outbox from whichever process runs the domain.
       const accountMail = registry ? new MailAccountNotifier(registry) : undefined;
