@@ -224,7 +224,9 @@ describe('chat widget on a third-party page', () => {
       ];
       await expect.poll(() => visitorLines(visitor.page), { timeout: 15_000 }).toEqual(expected);
       await expect.poll(() => agentLines(agent.page), { timeout: 15_000 }).toEqual(expected);
-      expect(await widget.locator('[data-testid="line"]:not([data-state="sent"])').count()).toBe(0);
+      // Every line ends confirmed. The ack of the last message may trail its live echo by a
+      // few milliseconds (the server acks once the event's jobs are queued), so wait for it.
+      await expect.poll(() => widget.locator('[data-testid="line"]:not([data-state="sent"])').count(), { timeout: 5000 }).toBe(0);
 
       // Stored exactly once each, in this order (the event log's order is the conversation's).
       const logged = await stack.domain.domain.models.Event.find({
