@@ -242,7 +242,15 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     name: socket.data.name,
   });
 
+  // Set by close(): presence work still finishing (sockets closed by the shutdown) must not
+  // broadcast through the Redis clients being disconnected — their rejected commands would be
+  // nobody's to handle.
+  let closing = false;
+  /** Presence cleanups of disconnected sockets still running; close() waits for them. */
+  const cleanups = new Set<Promise<void>>();
+
   const broadcastViewers = async (tenantId: string, ticketId: string) => {
+    if (closing) return;
     agentNs
       .to(rooms.ticket(tenantId, ticketId))
       .emit('presence:viewers', { ticketId, viewers: await presence.viewers(tenantId, ticketId) });
@@ -251,7 +259,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   // (O(N²) frames); one trailing broadcast per tenant per window is enough for a roster.
   const agentBroadcasts = new Map<string, ReturnType<typeof setTimeout>>();
   const broadcastAgents = async (tenantId: string) => {
-    if (agentBroadcasts.has(tenantId)) return;
+    if (closing || agentBroadcasts.has(tenantId)) return;
     agentBroadcasts.set(
       tenantId,
       setTimeout(() => {
@@ -438,17 +446,21 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       logger.warn({ err: error }, 'agent socket setup failed');
     }
 
-    socket.on('disconnect', async () => {
-      try {
-        await presence.agentOffline(member(socket));
-        for (const ticketId of socket.data.tickets) {
-          await presence.unview(member(socket), ticketId);
-          await broadcastViewers(tenantId, ticketId);
+    socket.on('disconnect', () => {
+      const cleanup = (async () => {
+        try {
+          await presence.agentOffline(member(socket));
+          for (const ticketId of socket.data.tickets) {
+            await presence.unview(member(socket), ticketId);
+            await broadcastViewers(tenantId, ticketId);
+          }
+          await broadcastAgents(tenantId);
+        } catch (error) {
+          logger.warn({ err: error }, 'presence cleanup failed');
         }
-        await broadcastAgents(tenantId);
-      } catch (error) {
-        logger.warn({ err: error }, 'presence cleanup failed');
-      }
+      })();
+      cleanups.add(cleanup);
+      void cleanup.finally(() => cleanups.delete(cleanup));
     });
   });
 
@@ -580,12 +592,17 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     presence,
     redisReady: async () => (await state.ping()) === 'PONG',
     close: async () => {
+      closing = true;
       clearInterval(heartbeat);
       for (const timer of agentBroadcasts.values()) clearTimeout(timer);
       clearInterval(boardCheck);
       for (const ns of [agentNs, customerNs, boardNs]) ns.local.emit('server:shutdown', { reconnect: true });
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await engine.close();
+      // The sockets' presence cleanups use the Redis clients: let them finish (bounded).
+      let bound: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled([...cleanups]), new Promise((resolve) => (bound = setTimeout(resolve, 2000)))]);
+      clearTimeout(bound);
       for (const client of [pub, sub, state]) client.disconnect();
     },
   };
