@@ -1,5 +1,6 @@
 import multipart from '@fastify/multipart';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { multipartParts } from './multipart-parts.ts';
+import type { FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Ctx } from '../context.ts';
@@ -8,21 +9,10 @@ import type { Domain } from '../domain.ts';
 import { ctxOf } from '../http/auth.plugin.ts';
 import { errorResponses, idParams } from '../http/route-schemas.ts';
 import type { HttpServer } from '../http/server.ts';
-import { AppError } from '../lib/errors.ts';
 import { oid } from '../lib/ids.ts';
-import type { UploadPart } from './attachment.service.ts';
 import { contentDisposition } from './files.ts';
 
 const fileResponse = z.unknown().describe('The file itself, with its sniffed Content-Type.');
-
-/** Multipart parts as the attachment service reads them (checked lazily: the ticket is checked first). */
-async function* partsOf(request: FastifyRequest): AsyncGenerator<UploadPart> {
-  if (!request.isMultipart()) throw new AppError('unsupported_media_type', 'Send the files as multipart/form-data.');
-  for await (const part of request.parts()) {
-    if (part.type === 'file') yield { kind: 'file', filename: part.filename, stream: part.file };
-    else yield { kind: 'field', name: part.fieldname, value: typeof part.value === 'string' ? part.value : String(part.value) };
-  }
-}
 
 async function send(domain: Domain, ctx: Ctx, id: string, reply: FastifyReply, variant: 'original' | 'thumbnail') {
   const file = await domain.attachments.open(ctx, oid(id), variant);
@@ -64,7 +54,7 @@ export function attachmentRoutes(app: HttpServer, domain: Domain): void {
         },
       },
       async (request, reply) => {
-        const { entry, duplicate } = await domain.attachments.uploadEntry(ctxOf(request), oid(request.params.id), partsOf(request));
+        const { entry, duplicate } = await domain.attachments.uploadEntry(ctxOf(request), oid(request.params.id), multipartParts(request));
         return reply.status(duplicate ? 200 : 201).send(entry);
       },
     );

@@ -543,6 +543,15 @@ describe('bad input', () => {
       }
     });
 
+    it('refuses a multipart upload whose Content-Type names no boundary (the parser threw a bare error: a 500)', async () => {
+      for (const type of ['multipart/form-data', 'multipart/form-data; charset=utf-8', 'multipart/form-data; boundary='])
+        await refused(
+          { method: 'POST', url: `/tickets/${w.tickets.customer}/attachments`, payload: 'x', headers: { 'content-type': type } },
+          400,
+          'bad_request',
+        );
+    });
+
     it('refuses an empty change or an empty message', async () => {
       await refused({ method: 'PATCH', url: `/tickets/${w.tickets.customer}`, body: {} }, 400, 'validation_failed');
       await refused({ method: 'POST', url: `/tickets/${w.tickets.customer}/assign`, body: {} }, 400, 'validation_failed');

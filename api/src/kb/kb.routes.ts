@@ -1,14 +1,13 @@
 import multipart from '@fastify/multipart';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { multipartParts } from '../attachments/multipart-parts.ts';
+import type { FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { contentDisposition } from '../attachments/files.ts';
-import type { UploadPart } from '../attachments/attachment.service.ts';
 import type { Domain } from '../domain.ts';
 import { ctxOf } from '../http/auth.plugin.ts';
 import { errorResponses, idParams, okSchema, page } from '../http/route-schemas.ts';
 import type { HttpServer } from '../http/server.ts';
-import { AppError } from '../lib/errors.ts';
 import { oid } from '../lib/ids.ts';
 import {
   articleCreateSchema,
@@ -35,14 +34,6 @@ import { MAX_ARTICLE_FILES, type OpenedFile } from './kb.service.ts';
 const fileResponse = z.unknown().describe('The file itself, with its sniffed Content-Type.');
 /** Public routes answer to anyone: no session needed, rate-limited per address. */
 const PUBLIC = { auth: { mode: 'none' as const } };
-
-async function* partsOf(request: FastifyRequest): AsyncGenerator<UploadPart> {
-  if (!request.isMultipart()) throw new AppError('unsupported_media_type', 'Send the files as multipart/form-data.');
-  for await (const part of request.parts()) {
-    if (part.type === 'file') yield { kind: 'file', filename: part.filename, stream: part.file };
-    else yield { kind: 'field', name: part.fieldname, value: typeof part.value === 'string' ? part.value : String(part.value) };
-  }
-}
 
 function sendFile(reply: FastifyReply, file: OpenedFile, cache: 'private' | 'public') {
   return reply
@@ -250,7 +241,8 @@ export function kbRoutes(app: HttpServer, domain: Domain): void {
           response: { 201: articleDtoSchema, ...errorResponses },
         },
       },
-      async (request, reply) => reply.status(201).send(await domain.kb.addFiles(ctxOf(request), oid(request.params.id), partsOf(request))),
+      async (request, reply) =>
+        reply.status(201).send(await domain.kb.addFiles(ctxOf(request), oid(request.params.id), multipartParts(request))),
     );
   });
   app.get(

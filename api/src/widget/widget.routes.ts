@@ -1,8 +1,8 @@
 import multipart from '@fastify/multipart';
+import { multipartParts } from '../attachments/multipart-parts.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { UploadPart } from '../attachments/attachment.service.ts';
 import { contentDisposition } from '../attachments/files.ts';
 import { entryDtoSchema } from '../conversation/conversation.schema.ts';
 import type { Domain } from '../domain.ts';
@@ -21,14 +21,6 @@ async function embeddableAnywhere(_request: FastifyRequest, reply: FastifyReply)
 
 /** The widget's session token travels in this header on uploads (no cookies on other sites). */
 const TOKEN_HEADER = 'x-widget-token';
-
-async function* partsOf(request: FastifyRequest): AsyncGenerator<UploadPart> {
-  if (!request.isMultipart()) throw new AppError('unsupported_media_type', 'Send the images as multipart/form-data.');
-  for await (const part of request.parts()) {
-    if (part.type === 'file') yield { kind: 'file', filename: part.filename, stream: part.file };
-    else yield { kind: 'field', name: part.fieldname, value: typeof part.value === 'string' ? part.value : String(part.value) };
-  }
-}
 
 const fileResponse = z.unknown().describe('The image (or its WebP thumbnail).');
 
@@ -164,7 +156,11 @@ export function widgetRoutes(app: HttpServer, domain: Domain): void {
         const token = request.headers[TOKEN_HEADER];
         if (typeof token !== 'string') throw new AppError('unauthenticated', `Send the widget session token in ${TOKEN_HEADER}.`);
         const principal = await domain.widget.authenticate(token, request.headers.origin ?? null);
-        const { entry, duplicate } = await domain.widget.uploadImages(principal, oid(request.query.ticketId), partsOf(request));
+        const { entry, duplicate } = await domain.widget.uploadImages(
+          principal,
+          oid(request.query.ticketId),
+          multipartParts(request, 'images'),
+        );
         return reply.status(duplicate ? 200 : 201).send(entry);
       },
     );
