@@ -15,14 +15,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUZZ_ORIGIN, startFuzzWorld, type FuzzWorld } from './fuzz-world.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-/** Test cases per operation and phase: small, so the three runs fit in about five minutes. */
+/** Test cases per operation and phase: small, so the three runs fit in about six minutes. */
 const MAX_EXAMPLES = Number(process.env.FUZZ_MAX_EXAMPLES ?? 6);
 /** Wall-clock cap of one schemathesis run; it is killed (and the test fails) past it. */
 const RUN_CAP_MS = Number(process.env.FUZZ_RUN_CAP_MS ?? 300_000);
 /**
  * Phases to run: the examples of the document, the coverage phase (boundary values of
  * every field, deterministic: it found the 1 MB body within every maxLength) and seeded
- * fuzzing. About 70–90 s per identity on a quiet 2-core box.
+ * fuzzing. About 110 s per identity on a quiet 2-core box (one worker).
  */
 const PHASES = process.env.FUZZ_PHASES ?? 'examples,coverage,fuzzing';
 /**
